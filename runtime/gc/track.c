@@ -1,0 +1,42 @@
+/* runtime/gc/track.c: putting GC objects on and off the generation lists. */
+#include "../core/rt.h"
+#include "../types/types.h"
+
+void mori_gc_init(mor_rt *rt)
+{
+    mori_gc *gc = &rt->gc;
+    memset(gc, 0, sizeof(*gc));
+    for (int i = 0; i < MORI_GC_NGENS; i++) {
+        mori_gclist_init(&gc->gens[i].head);
+        gc->gens[i].threshold = rt->cfg.gc_threshold[i];
+    }
+    mori_gclist_init(&gc->permanent);
+    gc->enabled = true;
+}
+
+void mori_gc_track(mor_rt *rt, mor_obj *o)
+{
+    MOR_ASSERT_OBJ(o, mori_is_gc(o) && !(o->flags & MORI_OF_TRACKED));
+    mori_gclist_append(&rt->gc.gens[0].head, mori_gc_head(o));
+    o->flags |= MORI_OF_TRACKED;
+}
+
+void mori_gc_untrack(mor_rt *rt, mor_obj *o)
+{
+    (void)rt;
+    if (o->flags & MORI_OF_TRACKED) {
+        mori_gclist_remove(mori_gc_head(o));
+        o->flags &= ~MORI_OF_TRACKED;
+    }
+}
+
+bool mori_gc_may_be_tracked(const mor_obj *o)
+{
+    if (!mori_is_gc(o))
+        return false;
+    if (o->type == &mori_tuple_type)
+        return (o->flags & MORI_OF_TRACKED) != 0;
+    return true;
+}
+
+bool mor_gc_is_tracked(const mor_obj *o) { return (o->flags & MORI_OF_TRACKED) != 0; }

@@ -1,0 +1,35 @@
+/* runtime/mem/pool.h: inline fast paths of the object pools. A pool is a
+ * bounded LIFO free list of same-size blocks on top of the funnel; a hit skips
+ * the backend but is counted (and traced) exactly like a funnel allocation. */
+#ifndef MORI_POOL_H
+#define MORI_POOL_H
+
+#include "../core/rt.h"
+
+/* A block of pool->blocksize bytes, uninitialised. NULL + MemoryError. */
+static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
+{
+    void *p = pool->head;
+    if (MOR_LIKELY(p != NULL) && MOR_LIKELY(rt->mem.slow == 0)) {
+        pool->head = *(void **)p;
+        pool->count--;
+        pool->hits++;
+        mori_mem_count_alloc(&rt->mem, pool->blocksize);
+        return p;
+    }
+    return mori_pool_take_slow(rt, pool);
+}
+
+static inline void mori_pool_give(mor_rt *rt, mori_pool *pool, void *p)
+{
+    if (MOR_LIKELY(pool->count < pool->max) && MOR_LIKELY(rt->mem.slow == 0)) {
+        mori_mem_count_free(&rt->mem, pool->blocksize);
+        *(void **)p = pool->head;
+        pool->head = p;
+        pool->count++;
+        return;
+    }
+    mori_pool_give_slow(rt, pool, p);
+}
+
+#endif
