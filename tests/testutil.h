@@ -1,0 +1,92 @@
+/* tests/testutil.h: shared helpers of the cmocka test programs. Every test gets
+ * a fresh runtime whose mor_rt_free aborts if any object is still alive, so a
+ * leak anywhere fails the suite. */
+#ifndef MOR_TESTUTIL_H
+#define MOR_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mor.h"
+
+/* Under Valgrind CI sets MOR_QUICK: big loops scale down by this factor. */
+static inline int t_scale(int n)
+{
+    return getenv("MOR_QUICK") ? (n / 20 > 0 ? n / 20 : 1) : n;
+}
+
+static inline mor_rt *t_rt_new_cfg(mor_config *c)
+{
+    c->leaks = MOR_LEAKS_ABORT;
+    mor_rt *rt = mor_rt_new(c);
+    assert_non_null(rt);
+    return rt;
+}
+
+static inline mor_rt *t_rt_new(void)
+{
+    mor_config c;
+    mor_config_init(&c);
+    return t_rt_new_cfg(&c);
+}
+
+static inline int t_setup(void **state)
+{
+    *state = t_rt_new();
+    return 0;
+}
+
+static inline int t_teardown(void **state)
+{
+    mor_rt *rt = *state;
+    if (mor_err_kind(rt) != MOR_EXC_NONE) {
+        fprintf(stderr, "exception left pending: %s: %s\n", mor_exc_name(mor_err_kind(rt)),
+                mor_err_message(rt));
+        mor_err_clear(rt);
+        mor_rt_free(rt);
+        return -1;
+    }
+    mor_rt_free(rt);
+    return 0;
+}
+
+#define T_TEST(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
+#define T_RT mor_rt *rt = *state
+
+/* Assert that an exception of `kind` is pending and that its message contains
+ * `substr` (NULL: any message); clears it. */
+#define t_expect_exc(rt, kind, substr) t_expect_exc_at((rt), (kind), (substr), __FILE__, __LINE__)
+static inline void t_expect_exc_at(mor_rt *rt, mor_exc kind, const char *substr, const char *file,
+                                   int line)
+{
+    mor_exc k = mor_err_kind(rt);
+    if (k != kind)
+        fail_msg("%s:%d: expected %s, got %s (%s)", file, line, mor_exc_name(kind), mor_exc_name(k),
+                 mor_err_message(rt));
+    if (substr != NULL && strstr(mor_err_message(rt), substr) == NULL)
+        fail_msg("%s:%d: %s message \"%s\" lacks \"%s\"", file, line, mor_exc_name(kind),
+                 mor_err_message(rt), substr);
+    mor_err_clear(rt);
+}
+
+/* Assert the repr of o equals `want`. */
+#define t_assert_repr(rt, o, want) t_assert_repr_at((rt), (o), (want), __FILE__, __LINE__)
+static inline void t_assert_repr_at(mor_rt *rt, mor_obj *o, const char *want, const char *file,
+                                    int line)
+{
+    mor_obj *r = mor_repr(rt, o);
+    if (r == NULL)
+        fail_msg("%s:%d: repr raised %s: %s", file, line, mor_exc_name(mor_err_kind(rt)),
+                 mor_err_message(rt));
+    if (strcmp(mor_str_utf8(r, NULL), want) != 0)
+        fail_msg("%s:%d: repr is \"%s\", expected \"%s\"", file, line, mor_str_utf8(r, NULL), want);
+    mor_decref(rt, r);
+}
+
+#endif
