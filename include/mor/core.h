@@ -126,6 +126,9 @@ typedef struct mor_container_slots {
 #define MOR_TYPE_GC (1u << 0)      /* instances carry collector links; traverse required */
 #define MOR_TYPE_WEAKREF (1u << 1) /* instances can be weakly referenced */
 #define MOR_TYPE_HEAP (1u << 2)    /* the type struct itself was allocated at run time */
+/* instances never change what they refer to once built (tuples): one found
+ * holding only untracked objects can be untracked for good */
+#define MOR_TYPE_IMMUTABLE (1u << 3)
 
 struct mor_type {
     const char *name;
@@ -165,6 +168,10 @@ struct mor_type {
     const mor_number_slots *number;
     const mor_container_slots *container;
     const void *buffer; /* buffer export slots (mor/buffer.h), NULL if none */
+    /* untrack_ok: may the collector untrack this surviving object now? (true
+     * when it refers to nothing that could be tracked; `full` tells whether
+     * this is a full collection). NULL: never. */
+    bool (*untrack_ok)(const mor_obj *self, bool full);
 };
 
 /* Variable-size objects (itemsize != 0) begin with this. */
@@ -277,7 +284,9 @@ MOR_API const char *mor_type_name(const mor_obj *o);
 
 /* Embedder types: a new zeroed instance of `type` (collector links included
  * and tracked when the type has MOR_TYPE_GC) with refcount 1; nitems items for
- * variable-size types (stored in mor_varobj.size). NULL + MemoryError. */
+ * variable-size types (stored in mor_varobj.size). NULL + MemoryError.
+ * A type with a finalize slot or MOR_TYPE_WEAKREF must have MOR_TYPE_GC
+ * (TypeError otherwise): such objects can be parked while memory is short. */
 MOR_API mor_obj *mor_object_new(mor_rt *rt, const mor_type *type, size_t nitems);
 /* Free the block of an object made by mor_object_new (from its dealloc slot). */
 MOR_API void mor_object_free(mor_rt *rt, mor_obj *o);

@@ -3,8 +3,12 @@
  *
  * Death by refcount, in order (hard-cases.md, "Refcount death"):
  *   1. the finalizer, once per object (FINALIZED bit); it may resurrect: stop;
- *   2. the object leaves its generation list;
- *   3. the type's dealloc releases what it owns and frees the block.
+ *   2. weak references are cleared and their callbacks run (gc/weakref.c);
+ *   3. the object leaves its generation list;
+ *   4. the type's dealloc releases what it owns and frees the block.
+ * During an emergency collection (memory is short) no user code may run: an
+ * object that needs its finalizer or weakref callbacks is parked instead and
+ * released at the next safe point (gc/collect.c). 
  * A dealloc that drops the last reference to a child re-enters mor_dealloc;
  * past MORI_DEALLOC_DEPTH nested calls a dying GC object is parked on
  * rt->deferred (linked through its collector links, as it is off every list)
@@ -13,9 +17,8 @@
  * objects hold no references, so their deallocation never nests. */
 #include "rt.h"
 
+#include "../gc/weakref.h"
 #include "../types/types.h"
-
-#define MORI_OF_RETRACK MORI_OF_COLLECTING /* reused while parked on rt->deferred */
 
 mor_obj *mori_obj_alloc(mor_rt *rt, const mor_type *t, size_t size)
 {
@@ -43,10 +46,16 @@ void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size)
 
 /* ---- the deallocation pipeline --------------------------------------------- */
 
-/* Steps 1 to 3 above for one object whose refcount reached 0. */
+/* Steps 1 to 4 above for one object whose refcount reached 0. */
 static void dealloc_one(mor_rt *rt, mor_obj *o)
 {
     const mor_type *t = o->type;
+    if (MOR_UNLIKELY(rt->gc.no_user_code) &&
+        ((t->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) ||
+         ((o->flags & MORI_OF_WEAKREFS) && mori_weakref_has_callbacks(rt, o)))) {
+        mori_gc_park(rt, o);
+        return;
+    }
     if (t->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) {
         o->flags |= MORI_OF_FINALIZED;
         o->refcnt = 1; /* alive while its finalizer runs */
@@ -59,6 +68,8 @@ static void dealloc_one(mor_rt *rt, mor_obj *o)
         if (--o->refcnt != 0)
             return; /* resurrected */
     }
+    if (o->flags & MORI_OF_WEAKREFS)
+        mori_weakref_object_dying(rt, o);
     if (o->flags & MORI_OF_TRACKED)
         mori_gc_untrack(rt, o);
     t->dealloc(rt, o);
@@ -125,6 +136,12 @@ static size_t object_size(const mor_type *t, size_t nitems)
 
 mor_obj *mor_object_new(mor_rt *rt, const mor_type *type, size_t nitems)
 {
+    if ((type->finalize != NULL || (type->flags & MOR_TYPE_WEAKREF)) &&
+        !(type->flags & MOR_TYPE_GC)) {
+        mor_raise(rt, MOR_EXC_TYPE,
+                  "type '%s' has a finalizer or weak references but no MOR_TYPE_GC", type->name);
+        return NULL;
+    }
     if (type->itemsize != 0 && nitems > (SIZE_MAX - type->basicsize) / type->itemsize) {
         mor_raise(rt, MOR_EXC_OVERFLOW, "too many items for a '%s' object", type->name);
         return NULL;

@@ -13,7 +13,8 @@
  *  STATIC     owned by the runtime (singletons, caches): never a leak
  *  INTERNED   (str) in the intern table
  *  COLLECTING, UNREACHABLE: scratch bits of a running collection
- *  DEFERRED   sitting on the deferred-deallocation list */
+ *  DEFERRED   sitting on the deferred-deallocation list
+ *  RETRACK    parked (deferred or emergency): track it again when released */
 #define MORI_OF_TRACKED (1u << 0)
 #define MORI_OF_FINALIZED (1u << 1)
 #define MORI_OF_WEAKREFS (1u << 2)
@@ -22,6 +23,7 @@
 #define MORI_OF_COLLECTING (1u << 5)
 #define MORI_OF_UNREACHABLE (1u << 6)
 #define MORI_OF_DEFERRED (1u << 7)
+#define MORI_OF_RETRACK (1u << 8)
 #define MORI_OF_TYPE_SHIFT 16
 #define MORI_OF_TYPE_BIT(n) (1u << (MORI_OF_TYPE_SHIFT + (n)))
 

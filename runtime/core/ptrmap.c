@@ -1,5 +1,5 @@
 /* runtime/core/ptrmap.c: growth, insertion and removal of the address map. */
-#include "ptrmap.h"
+#include "rt.h"
 
 static int ptrmap_resize(mor_rt *rt, mori_ptrmap *m, size_t nslots)
 {
@@ -24,9 +24,28 @@ static int ptrmap_resize(mor_rt *rt, mori_ptrmap *m, size_t nslots)
     return 0;
 }
 
+/* The slot holding key, or SIZE_MAX. */
+static size_t ptrmap_find(const mori_ptrmap *m, const void *key)
+{
+    if (m->slots == NULL)
+        return SIZE_MAX;
+    for (size_t i = mori_ptrmap_hash(key) & m->mask;; i = (i + 1) & m->mask) {
+        const void *k = m->slots[i].key;
+        if (k == key)
+            return i;
+        if (k == NULL)
+            return SIZE_MAX;
+    }
+}
+
 int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value)
 {
     MOR_ASSERT(key != NULL && key != MORI_PTRMAP_TOMB);
+    size_t at = ptrmap_find(m, key);
+    if (at != SIZE_MAX) { /* replacing never allocates */
+        m->slots[at].value = value;
+        return 0;
+    }
     if (m->slots == NULL || (m->fill + 1) * 3 > (m->mask + 1) * 2) {
         /* grow, or just sweep the tombstones out when few entries are live */
         size_t n = m->slots ? m->mask + 1 : 16;
@@ -35,19 +54,10 @@ int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value)
         if (ptrmap_resize(rt, m, n) < 0)
             return -1;
     }
-    size_t tomb = SIZE_MAX;
     for (size_t i = mori_ptrmap_hash(key) & m->mask;; i = (i + 1) & m->mask) {
         const void *k = m->slots[i].key;
-        if (k == key) {
-            m->slots[i].value = value;
-            return 0;
-        }
-        if (k == MORI_PTRMAP_TOMB && tomb == SIZE_MAX)
-            tomb = i;
-        if (k == NULL) {
-            if (tomb != SIZE_MAX)
-                i = tomb;
-            else
+        if (k == NULL || k == MORI_PTRMAP_TOMB) {
+            if (k == NULL)
                 m->fill++;
             m->slots[i].key = key;
             m->slots[i].value = value;

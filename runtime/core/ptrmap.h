@@ -4,7 +4,7 @@
 #ifndef MORI_PTRMAP_H
 #define MORI_PTRMAP_H
 
-#include "rt.h"
+#include "../mem/mem.h"
 
 typedef struct mori_ptrmap_entry {
     const void *key; /* NULL: empty; MORI_PTRMAP_TOMB: removed */
@@ -49,7 +49,8 @@ static inline void *mori_ptrmap_get(const mori_ptrmap *m, const void *key)
 }
 
 /* ---- "ptrmap.c" ---------------------------------------------------------------- */
-/* Insert or replace; -1 with MemoryError (the map is unchanged). */
+/* Insert or replace (replacing an existing key never allocates); -1 with
+ * MemoryError (the map is unchanged). */
 MOR_INTERNAL int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value);
 /* Remove key; returns its value or NULL. Never allocates. */
 MOR_INTERNAL void *mori_ptrmap_remove(mori_ptrmap *m, const void *key);

@@ -2,6 +2,7 @@
  * the leak report at mor_rt_free. */
 #include "rt.h"
 
+#include "../gc/weakref.h"
 #include "../types/types.h"
 
 void mor_config_init(mor_config *cfg)
@@ -46,6 +47,7 @@ mor_rt *mor_rt_new(const mor_config *cfg)
         return NULL;
     }
     mori_gc_init(rt);
+    mori_weakref_init(rt);
     if (mori_singletons_init(rt) < 0 || mori_int_init(rt) < 0 || mori_str_init(rt) < 0 ||
         mori_bytes_init(rt) < 0 || mori_tuple_init(rt) < 0 || mori_exc_init(rt) < 0) {
         mor_err_clear(rt);
@@ -121,6 +123,7 @@ static void rt_teardown(mor_rt *rt)
     if (rt->repr_stack != NULL)
         mori_mem_free(rt, rt->repr_stack, rt->repr_cap * sizeof(mor_obj *), MORI_MEM_ATOMIC);
     mori_gc_fini(rt);
+    mori_weakref_fini(rt);
     mori_mem_fini(rt);
     free(rt);
 }

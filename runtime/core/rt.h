@@ -6,6 +6,7 @@
 #include "../gc/gc.h"
 #include "../mem/mem.h"
 #include "object.h"
+#include "ptrmap.h"
 
 /* The string intern table: open addressing over borrowed references. An
  * interned string is NOT kept alive by the table; str_dealloc removes it. */
@@ -49,6 +50,9 @@ struct mor_rt {
     /* strings */
     uint64_t sip_k0, sip_k1; /* SipHash key, random per runtime */
     mori_intern_table interned;
+
+    /* weak references: target address -> newest reference (gc/weakref.h) */
+    mori_ptrmap weakrefs;
 
     unsigned raising;   /* > 0 while an exception is being built (OOM recursion guard) */
     bool shutting_down;

@@ -1,16 +1,524 @@
-/* runtime/gc/collect.c: the cycle collector's entry points. Step 1 of the
- * project has no collector yet: a scheduled collection only clears the flag
- * and the emergency hook does nothing (the funnel still retries once). */
+/* runtime/gc/collect.c: the generational cycle collector (CPython's algorithm)
+ * and its scheduling. gc_collect_main is the driver: read it to see how a
+ * collection works; each phase below it states its contract. The design, the
+ * invariants and the header bits are described in runtime/gc/README.md. */
+#include <time.h>
+
 #include "../core/rt.h"
+#include "weakref.h"
+
+/* During a collection a candidate's `prev` link holds its gc_refs: its
+ * refcount minus the references found inside the candidate set. */
+static inline intptr_t gc_get_refs(const mori_gchead *h) { return (intptr_t)(uintptr_t)h->prev; }
+static inline void gc_set_refs(mori_gchead *h, intptr_t r) { h->prev = (mori_gchead *)(uintptr_t)r; }
+
+static uint64_t gc_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static size_t gc_list_size(const mori_gchead *list)
+{
+    size_t n = 0;
+    for (const mori_gchead *h = list->next; h != list; h = h->next)
+        n++;
+    return n;
+}
+
+/* Level-3 validator: a well-formed circular list whose objects are tracked
+ * and carry exactly `flags` of the scratch bits. */
+static void gc_validate_list(const mori_gchead *list, uint32_t flags)
+{
+    if (MOR_DEBUG_LEVEL < 3)
+        return;
+    const uint32_t scratch = MORI_OF_COLLECTING | MORI_OF_UNREACHABLE;
+    const mori_gchead *prev = list;
+    for (const mori_gchead *h = list->next; h != list; prev = h, h = h->next) {
+        const mor_obj *o = mori_gc_obj(h);
+        if (h->prev != prev)
+            mor_fatal(o, "gc: broken back link on a collector list");
+        if (!(o->flags & MORI_OF_TRACKED))
+            mor_fatal(o, "gc: untracked object on a collector list");
+        if ((o->flags & scratch) != flags)
+            mor_fatal(o, "gc: scratch flags %#x where %#x expected", o->flags & scratch, flags);
+    }
+    if (list->prev != prev)
+        mor_fatal(NULL, "gc: list tail link is wrong");
+}
+
+/* ---- finding the unreachable ------------------------------------------------------------ */
+
+/* Phase 1: copy every candidate's refcount into its gc_refs and mark it as a
+ * candidate (COLLECTING). The list stays singly linked until phase 3. */
+static void gc_update_refs(mori_gchead *base)
+{
+    for (mori_gchead *h = base->next; h != base; h = h->next) {
+        mor_obj *o = mori_gc_obj(h);
+        if (MOR_UNLIKELY(o->refcnt == 0))
+            mor_fatal(o, "gc: a tracked object has refcount 0 (freed but still tracked)");
+        gc_set_refs(h, (intptr_t)o->refcnt);
+        o->flags |= MORI_OF_COLLECTING;
+    }
+}
+
+static int gc_visit_decref(mor_obj *ref, void *arg)
+{
+    (void)arg;
+    if (ref != NULL && (ref->flags & MORI_OF_COLLECTING)) {
+        mori_gchead *h = mori_gc_head(ref);
+        intptr_t r = gc_get_refs(h) - 1;
+        if (MOR_UNLIKELY(r < 0))
+            mor_fatal(ref, "gc: refcount is too small (more references found than counted)");
+        gc_set_refs(h, r);
+    }
+    return 0;
+}
+
+/* Phase 2: subtract the references candidates hold to each other. After it,
+ * gc_refs > 0 means "referenced from outside the candidate set". */
+static void gc_subtract_refs(mori_gchead *base)
+{
+    for (mori_gchead *h = base->next; h != base; h = h->next) {
+        mor_obj *o = mori_gc_obj(h);
+        o->type->traverse(o, gc_visit_decref, NULL);
+    }
+}
+
+/* Marks a referent of a reachable candidate as reachable; one that phase 3
+ * already moved to `unreachable` goes back to the end of the scan list. */
+static int gc_visit_reachable(mor_obj *ref, void *arg)
+{
+    if (ref == NULL || !(ref->flags & MORI_OF_COLLECTING))
+        return 0;
+    mori_gchead *young = arg, *h = mori_gc_head(ref);
+    if (ref->flags & MORI_OF_UNREACHABLE) {
+        h->prev->next = h->next; /* the unreachable list is doubly linked */
+        h->next->prev = h->prev;
+        mori_gchead *tail = young->prev;
+        tail->next = h;
+        h->next = young;
+        young->prev = h;
+        ref->flags &= ~MORI_OF_UNREACHABLE;
+        gc_set_refs(h, 1);
+    } else if (gc_get_refs(h) == 0) {
+        gc_set_refs(h, 1); /* still ahead in the scan: it will be traversed */
+    }
+    return 0;
+}
+
+/* Phase 3: one pass over the candidates. Those with gc_refs > 0 are reachable:
+ * their referents become reachable too, their back link is restored and
+ * COLLECTING cleared. Those with gc_refs == 0 move (tentatively) to
+ * `unreachable` with UNREACHABLE set; a later reachable object may pull one
+ * back. Moving the unreachable ones rather than the reachable ones means a
+ * long reachable chain is scanned once. No recursion, O(1) extra memory.
+ * Post: base holds the reachable candidates (doubly linked, no scratch bits);
+ * unreachable holds the rest, with COLLECTING | UNREACHABLE. */
+static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable)
+{
+    mori_gchead *prev = base;
+    mori_gchead *h = base->next;
+    while (h != base) {
+        mor_obj *o = mori_gc_obj(h);
+        if (gc_get_refs(h) > 0) {
+            o->type->traverse(o, gc_visit_reachable, base);
+            h->prev = prev;
+            o->flags &= ~MORI_OF_COLLECTING;
+            prev = h;
+        } else {
+            prev->next = h->next;
+            mori_gchead *last = unreachable->prev;
+            last->next = h;
+            h->prev = last;
+            h->next = unreachable;
+            unreachable->prev = h;
+            o->flags |= MORI_OF_UNREACHABLE;
+        }
+        h = prev->next;
+    }
+    base->prev = prev;
+}
+
+/* Phases 1-3 over `base`. Returns the number of objects examined. */
+static size_t gc_deduce_unreachable(mori_gchead *base, mori_gchead *unreachable)
+{
+    gc_validate_list(base, 0);
+    size_t n = 0;
+    for (mori_gchead *h = base->next; h != base; h = h->next)
+        n++;
+    gc_update_refs(base);
+    gc_subtract_refs(base);
+    mori_gclist_init(unreachable);
+    gc_move_unreachable(base, unreachable);
+    gc_validate_list(base, 0);
+    gc_validate_list(unreachable, MORI_OF_COLLECTING | MORI_OF_UNREACHABLE);
+    return n;
+}
+
+/* Untrack survivors that hold only atomic references (tuples in every
+ * collection, dicts in full ones: CPython 3.11's rules, decided by the type's
+ * untrack_ok slot). */
+static void gc_untrack_atomic(mor_rt *rt, mori_gchead *list, bool full)
+{
+    for (mori_gchead *h = list->next, *next; h != list; h = next) {
+        next = h->next;
+        mor_obj *o = mori_gc_obj(h);
+        if (o->type->untrack_ok != NULL && o->type->untrack_ok(o, full))
+            mori_gc_untrack(rt, o);
+    }
+}
+
+static void gc_clear_scratch(mori_gchead *list)
+{
+    for (mori_gchead *h = list->next; h != list; h = h->next)
+        mori_gc_obj(h)->flags &= ~(MORI_OF_COLLECTING | MORI_OF_UNREACHABLE);
+}
+
+/* ---- destroying the unreachable ---------------------------------------------------------- */
+
+/* Does anything in the set need user code to die (a finalizer not yet run, a
+ * weak reference with a callback)? Emergency collections leave such sets. */
+static bool gc_needs_user_code(mor_rt *rt, const mori_gchead *list)
+{
+    for (const mori_gchead *h = list->next; h != list; h = h->next) {
+        const mor_obj *o = mori_gc_obj(h);
+        if (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED))
+            return true;
+        if ((o->flags & MORI_OF_WEAKREFS) && mori_weakref_has_callbacks(rt, o))
+            return true;
+    }
+    return false;
+}
+
+/* Phase 4: CPython 3.11's weak reference rule. Every weak reference to an
+ * unreachable object is cleared, and so is every weak reference that is
+ * itself unreachable, before any callback or finalizer runs; then the
+ * callbacks of the cleared references that are still reachable run (a
+ * reference that is garbage itself gets no callback: "pretend it went away
+ * first"). */
+static void gc_handle_weakrefs(mor_rt *rt, mori_gchead *unreachable)
+{
+    mori_weakref *chain = NULL, **tail = &chain;
+    for (mori_gchead *h = unreachable->next; h != unreachable; h = h->next) {
+        mor_obj *o = mori_gc_obj(h);
+        if (mori_is_weakref(o))
+            mori_weakref_detach(rt, (mori_weakref *)o);
+        if (o->flags & MORI_OF_WEAKREFS) {
+            *tail = mori_weakref_clear_all(rt, o);
+            while (*tail != NULL)
+                tail = &(*tail)->next;
+        }
+    }
+    mori_weakref_run_callbacks(rt, chain);
+}
+
+/* Phase 5 (PEP 442): run each finalizer once (FINALIZED is set first). A
+ * finalizer may free members of the list or resurrect them; each object moves
+ * to `seen` before its finalizer runs, so the walk never touches a freed one. */
+static void gc_finalize_garbage(mor_rt *rt, mori_gchead *unreachable)
+{
+    mori_gchead seen;
+    mori_gclist_init(&seen);
+    while (!mori_gclist_empty(unreachable)) {
+        mori_gchead *h = unreachable->next;
+        mori_gclist_remove(h);
+        mori_gclist_append(&seen, h);
+        mor_obj *o = mori_gc_obj(h);
+        if (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) {
+            o->flags |= MORI_OF_FINALIZED;
+            mor_incref(o);
+            mor_obj *saved = rt->exc;
+            rt->exc = NULL;
+            o->type->finalize(rt, o);
+            if (rt->exc != NULL)
+                mor_err_write_unraisable(rt, "finalizer");
+            rt->exc = saved;
+            mor_decref(rt, o);
+        }
+    }
+    mori_gclist_merge(&seen, unreachable);
+}
+
+/* Phase 6: finalizers may have made objects reachable again. Run the
+ * detection once more over the set: the resurrected (and all they reach) go
+ * to `old` untouched; the rest, still unreachable, go to `still`. */
+static void gc_handle_resurrected(mori_gchead *unreachable, mori_gchead *still, mori_gchead *old)
+{
+    gc_clear_scratch(unreachable);
+    gc_deduce_unreachable(unreachable, still);
+    mori_gclist_merge(unreachable, old);
+}
+
+/* Phase 7: clear the weak references that finalizers created to the garbage
+ * and those that are garbage themselves (no callbacks), so that no code can
+ * observe an object after its clear slot ran (bpo-38006, gh-91636). */
+static void gc_clear_weakrefs(mor_rt *rt, mori_gchead *still)
+{
+    for (mori_gchead *h = still->next; h != still; h = h->next) {
+        mor_obj *o = mori_gc_obj(h);
+        if (mori_is_weakref(o))
+            mori_weakref_detach(rt, (mori_weakref *)o);
+        if (o->flags & MORI_OF_WEAKREFS) {
+            mori_weakref *chain = mori_weakref_clear_all(rt, o);
+            while (chain != NULL) { /* drop the callbacks' references: none runs */
+                mori_weakref *w = chain;
+                chain = w->next;
+                w->next = NULL;
+                mor_decref(rt, &w->head);
+            }
+        }
+    }
+}
+
+/* SAVEALL: the garbage goes to mor_gc_garbage instead of being freed. */
+static void gc_save_garbage(mor_rt *rt, mori_gchead *still, mori_gchead *old)
+{
+    if (rt->gc.garbage == NULL)
+        rt->gc.garbage = mor_list(rt, 0);
+    for (mori_gchead *h = still->next; h != still; h = h->next)
+        if (rt->gc.garbage == NULL || mor_list_append(rt, rt->gc.garbage, mori_gc_obj(h)) < 0)
+            mor_err_write_unraisable(rt, "gc (saving garbage)");
+    gc_clear_scratch(still);
+    mori_gclist_merge(still, old);
+}
+
+/* Phase 8: break the cycles: clear each object (holding a reference so that
+ * it cannot vanish mid-clear); the refcounts fall and normal deallocation
+ * frees them. Anything still alive after its clear goes to `old`. */
+static void gc_delete_garbage(mor_rt *rt, mori_gchead *still, mori_gchead *old)
+{
+    while (!mori_gclist_empty(still)) {
+        mori_gchead *h = still->next;
+        mor_obj *o = mori_gc_obj(h);
+        if (o->type->clear != NULL) {
+            mor_incref(o);
+            o->type->clear(rt, o);
+            if (rt->exc != NULL)
+                mor_err_write_unraisable(rt, "clear slot");
+            mor_decref(rt, o);
+        }
+        if (still->next == h) { /* still alive: it may die later */
+            o->flags &= ~(MORI_OF_COLLECTING | MORI_OF_UNREACHABLE);
+            mori_gclist_remove(h);
+            mori_gclist_append(old, h);
+        }
+    }
+}
+
+/* ---- callbacks, statistics ----------------------------------------------------------------- */
+
+static void gc_invoke_callbacks(mor_rt *rt, const mor_gc_info *info)
+{
+    mori_gc *gc = &rt->gc;
+    for (size_t i = 0; i < gc->ncallbacks; i++) {
+        if (gc->callbacks[i].fn == NULL)
+            continue;
+        mor_obj *saved = rt->exc;
+        rt->exc = NULL;
+        gc->callbacks[i].fn(rt, info, gc->callbacks[i].ud);
+        if (rt->exc != NULL)
+            mor_err_write_unraisable(rt, "gc callback");
+        rt->exc = saved;
+    }
+}
+
+static void gc_record(mor_rt *rt, const mor_gc_info *info)
+{
+    mori_gc_genstats *s = &rt->gc.stats[info->generation];
+    s->collections++;
+    s->collected += (uint64_t)info->collected;
+    s->uncollectable += (uint64_t)info->uncollectable;
+    s->total_ns += info->duration_ns;
+    if (info->duration_ns > s->max_pause_ns)
+        s->max_pause_ns = info->duration_ns;
+    if (rt->gc.debug & MOR_GC_DEBUG_STATS)
+        fprintf(stderr,
+                "gc: generation %d: %lld scanned, %lld collected, %lld uncollectable, %.3f ms\n",
+                info->generation, (long long)info->scanned, (long long)info->collected,
+                (long long)info->uncollectable, (double)info->duration_ns / 1e6);
+    if (rt->gc.trace_hook != NULL)
+        rt->gc.trace_hook(rt, info);
+}
+
+/* ---- the driver ---------------------------------------------------------------------------- */
+
+/* Collect `generation` and every younger one. Returns the number of
+ * unreachable objects found. An emergency collection (memory is short) runs
+ * no user code: no callbacks, no finalizers, no weakref callbacks; a garbage
+ * set that would need any is left for the next normal collection. */
+static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
+{
+    mori_gc *gc = &rt->gc;
+    uint64_t t0 = gc_now_ns();
+    mor_gc_info info = {MOR_GC_START, generation, 0, 0, 0, 0};
+    gc->collecting = true;
+    gc->no_user_code = emergency;
+    if (!emergency)
+        gc_invoke_callbacks(rt, &info);
+
+    /* the young set: this generation and all younger ones */
+    for (int i = 0; i < generation; i++)
+        mori_gclist_merge(&gc->gens[i].head, &gc->gens[generation].head);
+    mori_gchead *young = &gc->gens[generation].head;
+    mori_gchead *old = generation + 1 < MORI_GC_NGENS ? &gc->gens[generation + 1].head : young;
+    bool full = generation == MORI_GC_NGENS - 1;
+
+    mori_gchead unreachable, still;
+    info.scanned = (int64_t)gc_deduce_unreachable(young, &unreachable);
+    gc_untrack_atomic(rt, young, full);
+
+    /* survivors move up one generation (a full collection keeps them) */
+    if (full) {
+        gc->long_lived_pending = 0;
+        gc->long_lived_total = gc_list_size(young);
+    } else {
+        if (generation == 1)
+            gc->long_lived_pending += gc_list_size(young);
+        mori_gclist_merge(young, old);
+    }
+
+    int64_t found = (int64_t)gc_list_size(&unreachable);
+    if (emergency && gc_needs_user_code(rt, &unreachable)) {
+        gc_clear_scratch(&unreachable);
+        mori_gclist_merge(&unreachable, old);
+        gc->pending = true; /* a normal collection at the next safe point frees it */
+        found = 0;
+    } else if (found > 0) {
+        gc_handle_weakrefs(rt, &unreachable);
+        gc_finalize_garbage(rt, &unreachable);
+        gc_handle_resurrected(&unreachable, &still, old);
+        gc_clear_weakrefs(rt, &still);
+        int64_t n = (int64_t)gc_list_size(&still);
+        if (gc->debug & MOR_GC_DEBUG_SAVEALL) {
+            info.uncollectable = n;
+            gc_save_garbage(rt, &still, old);
+        } else {
+            info.collected = n;
+            gc_delete_garbage(rt, &still, old);
+        }
+    }
+
+    if (generation + 1 < MORI_GC_NGENS)
+        gc->gens[generation + 1].count++;
+    for (int i = 0; i <= generation; i++)
+        gc->gens[i].count = 0;
+    gc->collecting = false;
+    gc->no_user_code = false;
+
+    info.phase = MOR_GC_STOP;
+    info.duration_ns = gc_now_ns() - t0;
+    gc_record(rt, &info);
+    if (!emergency)
+        gc_invoke_callbacks(rt, &info);
+    return found;
+}
+
+/* The generation an automatic collection should take: the oldest whose count
+ * passed its threshold, but the oldest only when the objects awaiting their
+ * first full collection exceed 25% of the long-lived ones (amortized linear,
+ * CPython issue #4074). -1: none is due. */
+static int gc_select_generation(const mori_gc *gc)
+{
+    for (int i = MORI_GC_NGENS - 1; i >= 0; i--) {
+        if (gc->gens[i].count > gc->gens[i].threshold) {
+            if (i == MORI_GC_NGENS - 1 && gc->long_lived_pending < gc->long_lived_total / 4)
+                continue;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Objects that died during an emergency collection and need user code were
+ * parked; release them now, at a safe point, through the normal pipeline. */
+static void gc_release_parked(mor_rt *rt)
+{
+    while (!mori_gclist_empty(&rt->gc.parked)) {
+        mori_gchead *h = rt->gc.parked.next;
+        mori_gclist_remove(h);
+        mor_obj *o = mori_gc_obj(h);
+        o->flags &= ~MORI_OF_TRACKED;
+        if (o->flags & MORI_OF_RETRACK) {
+            o->flags &= ~MORI_OF_RETRACK;
+            mori_gc_track(rt, o);
+        }
+        mor_decref(rt, o);
+    }
+}
+
+void mori_gc_park(mor_rt *rt, mor_obj *o)
+{
+    bool tracked = (o->flags & MORI_OF_TRACKED) != 0;
+    if (tracked)
+        mori_gc_untrack(rt, o);
+    o->refcnt = 1; /* owned by the parked list */
+    o->flags |= MORI_OF_TRACKED | (tracked ? MORI_OF_RETRACK : 0);
+    mori_gclist_append(&rt->gc.parked, mori_gc_head(o));
+    rt->gc.pending = true;
+}
 
 void mori_gc_collect_scheduled(mor_rt *rt)
 {
-    rt->gc.pending = false;
-    rt->gc.gens[0].count = 0;
+    mori_gc *gc = &rt->gc;
+    if (gc->collecting || rt->shutting_down)
+        return;
+    gc->pending = false;
+    gc_release_parked(rt);
+    if (!gc->enabled || gc->gens[0].threshold == 0)
+        return;
+    int generation = gc_select_generation(gc);
+    if (generation >= 0)
+        gc_collect_main(rt, generation, false);
 }
 
-void mori_gc_emergency(mor_rt *rt) { (void)rt; }
+int64_t mori_gc_collect(mor_rt *rt, int generation)
+{
+    if (rt->gc.collecting)
+        return 0;
+    gc_release_parked(rt);
+    rt->gc.pending = false;
+    return gc_collect_main(rt, generation, false);
+}
 
-void mori_gc_shutdown(mor_rt *rt) { (void)rt; }
+void mori_gc_emergency(mor_rt *rt)
+{
+    if (rt->gc.collecting || rt->shutting_down)
+        return;
+    gc_collect_main(rt, MORI_GC_NGENS - 1, true);
+}
 
-void mori_gc_fini(mor_rt *rt) { (void)rt; }
+void mori_gc_shutdown(mor_rt *rt)
+{
+    gc_release_parked(rt);
+    mori_finalize_run_all(rt); /* weakref.finalize's atexit behaviour */
+    /* collect until a pass frees nothing (finalizers may release more) */
+    for (int i = 0; i < 8; i++) {
+        int64_t n = gc_collect_main(rt, MORI_GC_NGENS - 1, false);
+        if (n == 0 && mori_gclist_empty(&rt->gc.parked))
+            break;
+        gc_release_parked(rt);
+    }
+    mori_gc *gc = &rt->gc;
+    if (gc->garbage != NULL) {
+        int64_t n = mor_len(rt, gc->garbage);
+        if (n > 0)
+            fprintf(stderr, "mor: ResourceWarning: gc: %lld uncollectable objects at shutdown\n",
+                    (long long)n);
+        mor_obj *g = gc->garbage;
+        gc->garbage = NULL;
+        mor_decref(rt, g);
+        /* the saved objects are collectable now */
+        gc_collect_main(rt, MORI_GC_NGENS - 1, false);
+    }
+}
+
+void mori_gc_fini(mor_rt *rt)
+{
+    mori_gc *gc = &rt->gc;
+    if (gc->callbacks != NULL)
+        mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_ATOMIC);
+    gc->callbacks = NULL;
+    gc->ncallbacks = gc->cbcap = 0;
+}

@@ -12,6 +12,7 @@
 #define MORI_GC_H
 
 #include "../core/object.h"
+#include "mor/gc.h"
 
 typedef struct mori_gchead {
     struct mori_gchead *next;
@@ -70,24 +71,30 @@ typedef struct mori_gc_genstats {
 } mori_gc_genstats;
 
 typedef struct mori_gc_cb {
-    void (*fn)(mor_rt *rt, const void *info, void *ud);
+    mor_gc_callback fn; /* NULL: a removed slot */
     void *ud;
 } mori_gc_cb;
 
 typedef struct mori_gc {
     mori_gen gens[MORI_GC_NGENS];
     mori_gchead permanent;     /* frozen objects: never examined until unfrozen */
+    mori_gchead parked;        /* died during an emergency collection, needing user code */
     bool enabled;
     bool collecting;           /* a collection is running: no nested ones */
     bool pending;              /* a collection is due at the next safe point */
+    bool no_user_code;         /* an emergency collection: dying objects that need
+                                  user code are parked instead */
     size_t long_lived_total;   /* survivors of the last full collection */
     size_t long_lived_pending; /* survivors of gen-1 collections since */
     unsigned debug;            /* MOR_GC_DEBUG_* */
     mor_obj *garbage;          /* list for SAVEALL, created on demand */
     mori_gc_genstats stats[MORI_GC_NGENS];
     mori_gc_cb *callbacks;
-    size_t ncallbacks;
-    FILE *trace_out;           /* Chrome trace-event output, or NULL */
+    size_t ncallbacks, cbcap;
+    /* live mor_finalize objects, oldest first; the registry owns a reference */
+    struct mori_finalizer *fin_first, *fin_last;
+    /* called after each collection with its STOP info (the GC timeline) */
+    void (*trace_hook)(mor_rt *rt, const mor_gc_info *info);
 } mori_gc;
 
 /* ---- "track.c" ------------------------------------------------------------- */
@@ -103,9 +110,18 @@ MOR_INTERNAL bool mori_gc_may_be_tracked(const mor_obj *o);
 /* ---- "collect.c" ----------------------------------------------------------- */
 /* Run a scheduled collection (called at safe points when gc.pending). */
 MOR_INTERNAL void mori_gc_collect_scheduled(mor_rt *rt);
+/* An explicit collection (mor_gc_collect). */
+MOR_INTERNAL int64_t mori_gc_collect(mor_rt *rt, int generation);
+/* During an emergency collection: keep a dying object that needs user code
+ * alive (refcount 1, on gc.parked) until the next safe point. */
+MOR_INTERNAL void mori_gc_park(mor_rt *rt, mor_obj *o);
 /* Called by the funnel when an allocation failed: a full collection that runs
  * no user code, so that the retry may succeed. */
 MOR_INTERNAL void mori_gc_emergency(mor_rt *rt);
+/* ---- "finalize.c" ---------------------------------------------------------- */
+/* Run every mor_finalize still alive, newest first (mor_rt_free). */
+MOR_INTERNAL void mori_finalize_run_all(mor_rt *rt);
+
 /* Final collections at mor_rt_free. */
 MOR_INTERNAL void mori_gc_shutdown(mor_rt *rt);
 MOR_INTERNAL void mori_gc_fini(mor_rt *rt);

@@ -1,6 +1,5 @@
 /* runtime/gc/track.c: putting GC objects on and off the generation lists. */
 #include "../core/rt.h"
-#include "../types/types.h"
 
 void mori_gc_init(mor_rt *rt)
 {
@@ -11,6 +10,7 @@ void mori_gc_init(mor_rt *rt)
         gc->gens[i].threshold = rt->cfg.gc_threshold[i];
     }
     mori_gclist_init(&gc->permanent);
+    mori_gclist_init(&gc->parked);
     gc->enabled = true;
 }
 
@@ -30,13 +30,14 @@ void mori_gc_untrack(mor_rt *rt, mor_obj *o)
     }
 }
 
+/* An untracked mutable container may become tracked later (when it receives
+ * a container), so it counts; an untracked immutable one never will. */
 bool mori_gc_may_be_tracked(const mor_obj *o)
 {
     if (!mori_is_gc(o))
         return false;
-    if (o->type == &mori_tuple_type)
+    if (o->type->flags & MOR_TYPE_IMMUTABLE)
         return (o->flags & MORI_OF_TRACKED) != 0;
     return true;
 }
 
-bool mor_gc_is_tracked(const mor_obj *o) { return (o->flags & MORI_OF_TRACKED) != 0; }

@@ -344,11 +344,12 @@ mor_obj *mori_bigint_pow(mor_rt *rt, const mor_obj *a, const mor_obj *e)
     double bits = ve.n > 1 ? HUGE_VAL : (double)ve.d[0] * bigint_log2(va.d, va.n);
     if (bits > (double)MORI_BIGINT_MAX_POW_BITS) {
         if (ve.n > 1)
-            mor_raise(rt, MOR_EXC_OVERFLOW, "integer power result too large (exponent of %llu "
-                      "bits)", (unsigned long long)bigint_bitlen(ve.d, ve.n));
+            mor_raise(rt, MOR_EXC_OVERFLOW,
+                      "integer power result too large (exponent of %llu bits)",
+                      (unsigned long long)bigint_bitlen(ve.d, ve.n));
         else
-            mor_raise(rt, MOR_EXC_OVERFLOW, "integer power result too large (about %.4g bits, "
-                      "the limit is 2**32 bits)", bits);
+            mor_raise(rt, MOR_EXC_OVERFLOW,
+                      "integer power result too large (about %.4g bits; the limit is 2**32)", bits);
         return NULL;
     }
     uint64_t ev = ve.d[0];
@@ -389,10 +390,11 @@ done:
 
 /* ---- conversions to double ------------------------------------------------------------------ */
 
-/* Round the magnitude q * 2^-shift (q < 2^64, its low bits exact, `sticky`
- * set when there are further non-zero bits below q) to a double with the
- * precision available at its exponent (fewer bits when subnormal), ties to
- * even. Returns +inf past DBL_MAX. */
+/* Round the magnitude q * 2^-shift to a double with the precision available
+ * at its exponent (fewer bits when subnormal), ties to even. `sticky` says
+ * that non-zero bits were cut off below q; q must then carry at least two bits
+ * below the rounding point (the callers give 55 to 64 significant bits), so
+ * that a tie is told from a value just above it. Returns +inf past DBL_MAX. */
 static double bigint_round(uint64_t q, bool sticky, int64_t shift)
 {
     if (q == 0)

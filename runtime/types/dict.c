@@ -317,19 +317,24 @@ int mori_dict_next(mor_obj *o, int64_t *pos, mor_obj **key, mor_obj **value)
 
 int64_t mori_dict_size(const mor_obj *d) { return ((const dict_obj *)d)->used; }
 
-void mori_dict_maybe_untrack(mor_rt *rt, mor_obj *o)
+/* In full collections only (CPython 3.11): a dict holding only atomic keys
+ * and values is untracked; it tracks itself again when it receives a
+ * container (dict_maybe_track). */
+static bool dict_untrack_ok(const mor_obj *self, bool full)
 {
-    dict_obj *d = as_dict(o);
+    const dict_obj *d = (const dict_obj *)self;
+    if (!full)
+        return false;
     if (d->table != NULL) {
-        dict_entry *entries = dict_entries(d);
+        const dict_entry *entries = dict_entries(d);
         for (int64_t i = 0; i < d->nentries; i++) {
             if (entries[i].key == NULL)
                 continue;
             if (mori_gc_may_be_tracked(entries[i].key) || mori_gc_may_be_tracked(entries[i].value))
-                return;
+                return false;
         }
     }
-    mori_gc_untrack(rt, o);
+    return true;
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
@@ -683,7 +688,7 @@ static const mor_container_slots dict_container = {
 const mor_type mori_dict_type = {
     .name = "dict",
     .basicsize = sizeof(dict_obj),
-    .flags = MOR_TYPE_GC | MOR_TYPE_WEAKREF,
+    .flags = MOR_TYPE_GC,
     .dealloc = dict_dealloc,
     .traverse = dict_traverse,
     .clear = dict_clear_slot,
@@ -692,4 +697,5 @@ const mor_type mori_dict_type = {
     .iter = dict_iter,
     .size_of = dict_size_of,
     .container = &dict_container,
+    .untrack_ok = dict_untrack_ok,
 };

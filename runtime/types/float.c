@@ -140,8 +140,7 @@ static int float_convert(mor_rt *rt, mor_obj *o, double *out)
 
 static bool float_mixes(const mor_obj *o)
 {
-    return o->type == &mori_float_type || o->type == &mori_int_type ||
-           o->type == &mori_bool_type;
+    return o->type == &mori_float_type || o->type == &mori_int_type || o->type == &mori_bool_type;
 }
 
 /* Both operands of a binary slot: 1 ok, 0 NotImplemented, -1 error. The

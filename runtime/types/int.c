@@ -173,11 +173,11 @@ static size_t int_utf8_len(const unsigned char *p)
 {
     unsigned char c = p[0];
     size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (n == 4 && (p[1] < 0x80 || p[1] > 0xbf || (c == 0xf0 && p[1] < 0x90) ||
-                   (c == 0xf4 && p[1] > 0x8f)))
+    if (n == 4 &&
+        (p[1] < 0x80 || p[1] > 0xbf || (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
         return 0;
-    if (n == 3 && (p[1] < 0x80 || p[1] > 0xbf || (c == 0xe0 && p[1] < 0xa0) ||
-                   (c == 0xed && p[1] > 0x9f)))
+    if (n == 3 &&
+        (p[1] < 0x80 || p[1] > 0xbf || (c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f)))
         return 0;
     for (size_t i = 1; i < n; i++)
         if (p[i] < 0x80 || p[i] > 0xbf)
@@ -488,8 +488,8 @@ static mor_obj *int_repr(mor_rt *rt, mor_obj *self)
 static int int_hash(mor_rt *rt, mor_obj *self, int64_t *out)
 {
     (void)rt;
-    *out = mori_int_is_small(self) ? int_hash_i64(mori_int_small_value(self))
-                                   : mori_bigint_hash(self);
+    *out =
+        mori_int_is_small(self) ? int_hash_i64(mori_int_small_value(self)) : mori_bigint_hash(self);
     return 0;
 }
 

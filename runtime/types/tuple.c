@@ -53,17 +53,6 @@ void mori_tuple_fini(mor_rt *rt)
     rt->empty_tuple = NULL;
 }
 
-void mori_tuple_maybe_untrack(mor_rt *rt, mor_obj *o)
-{
-    mori_tuple *t = (mori_tuple *)o;
-    for (int64_t i = 0; i < t->v.size; i++) {
-        mor_obj *x = t->items[i];
-        if (x != NULL && mori_gc_may_be_tracked(x))
-            return;
-    }
-    mori_gc_untrack(rt, o);
-}
-
 /* ---- public API -------------------------------------------------------------------- */
 
 mor_obj *mor_tuple_from(mor_rt *rt, size_t n, mor_obj *const *items)
@@ -355,6 +344,20 @@ static mor_obj *tuple_repeat(mor_rt *rt, mor_obj *a, mor_obj *b)
     return o;
 }
 
+/* A tuple whose items can never be tracked needs no collector attention
+ * (checked in every collection, as CPython 3.11 does). */
+static bool tuple_untrack_ok(const mor_obj *self, bool full)
+{
+    (void)full;
+    const mori_tuple *t = (const mori_tuple *)self;
+    for (int64_t i = 0; i < t->v.size; i++) {
+        const mor_obj *x = t->items[i];
+        if (x != NULL && mori_gc_may_be_tracked(x))
+            return false;
+    }
+    return true;
+}
+
 static size_t tuple_size_of(const mor_obj *self)
 {
     return MORI_GC_HEAD_SIZE + tuple_bytes((size_t)((const mori_tuple *)self)->v.size);
@@ -374,7 +377,7 @@ const mor_type mori_tuple_type = {
     .name = "tuple",
     .basicsize = sizeof(mori_tuple),
     .itemsize = sizeof(mor_obj *),
-    .flags = MOR_TYPE_GC,
+    .flags = MOR_TYPE_GC | MOR_TYPE_IMMUTABLE,
     .dealloc = tuple_dealloc,
     .traverse = tuple_traverse,
     .repr = tuple_repr,
@@ -385,4 +388,5 @@ const mor_type mori_tuple_type = {
     .size_of = tuple_size_of,
     .number = &tuple_number,
     .container = &tuple_container,
+    .untrack_ok = tuple_untrack_ok,
 };

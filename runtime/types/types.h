@@ -41,12 +41,13 @@ static inline int64_t mori_int_small_value(const mor_obj *o) { return ((const mo
 
 MOR_INTERNAL int mori_int_init(mor_rt *rt); /* the small-int cache */
 MOR_INTERNAL void mori_int_fini(mor_rt *rt);
-/* An integer index from an int or bool; TypeError "<what> must be integers,
- * not 'str'" otherwise; IndexError "cannot fit 'int' into an index-sized
- * integer" for big ints. */
+/* An integer index from an int or bool; TypeError "<what> must be integers
+ * or slices, not str" otherwise; IndexError "cannot fit 'int' into an
+ * index-sized integer" for big ints. */
 MOR_INTERNAL int mori_int_as_index(mor_rt *rt, mor_obj *o, int64_t *out, const char *what);
 /* Python's numeric hash (mod 2^61 - 1) of a double, so that equal ints and
- * floats hash equal. */
+ * floats hash equal; inf 314159, -inf -314159, NaN 0 (float objects hash a
+ * NaN by identity instead). */
 MOR_INTERNAL int64_t mori_hash_double(double v);
 /* int -> double, correctly rounded; OverflowError when too large. */
 MOR_INTERNAL int mori_int_to_double(mor_rt *rt, mor_obj *o, double *out);
@@ -167,8 +168,6 @@ extern const mor_type mori_tuple_type MOR_INTERNAL;
 MOR_INTERNAL mor_obj *mori_tuple_new(mor_rt *rt, size_t n);
 MOR_INTERNAL int mori_tuple_init(mor_rt *rt);
 MOR_INTERNAL void mori_tuple_fini(mor_rt *rt);
-/* Untrack a tuple whose items are all untracked (collector, 3.11 rule). */
-MOR_INTERNAL void mori_tuple_maybe_untrack(mor_rt *rt, mor_obj *t);
 /* Shared by tuple and list: compare item arrays lexicographically (MOR_EQ and
  * MOR_NE look for equality only). 1/0/-1. */
 MOR_INTERNAL int mori_seq_compare(mor_rt *rt, mor_obj *const *a, int64_t na, mor_obj *const *b,
@@ -200,8 +199,6 @@ MOR_INTERNAL int64_t mori_dict_size(const mor_obj *d);
 /* Lookup with a precomputed hash: 1 found (*out borrowed), 0 missing, -1 error. */
 MOR_INTERNAL int mori_dict_get_hashed(mor_rt *rt, mor_obj *d, mor_obj *k, int64_t hash, mor_obj **out);
 MOR_INTERNAL int mori_dict_set_hashed(mor_rt *rt, mor_obj *d, mor_obj *k, int64_t hash, mor_obj *v);
-/* The collector: untrack a dict holding only atomic keys and values. */
-MOR_INTERNAL void mori_dict_maybe_untrack(mor_rt *rt, mor_obj *d);
 
 /* ---- "set.c" ----------------------------------------------------------------- */
 extern const mor_type mori_set_type MOR_INTERNAL;

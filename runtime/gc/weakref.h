@@ -1,0 +1,72 @@
+/* runtime/gc/weakref.h: weak references and proxies, and the side table that
+ * finds them from their target.
+ *
+ * The side table (rt->weakrefs) maps a target's address to the newest weak
+ * reference to it; each reference links to the next older one. A target with
+ * entries has MORI_OF_WEAKREFS set, so objects without weak references pay
+ * nothing. The table holds its entries weakly: it never keeps a target alive.
+ *
+ * Invariants:
+ *  - wr->target != NULL  iff  wr is on the list of wr->target in the table;
+ *  - a target is in the table iff its list is non-empty iff MORI_OF_WEAKREFS;
+ *  - at most one reference and one proxy without callback per target (shared). */
+#ifndef MORI_WEAKREF_H
+#define MORI_WEAKREF_H
+
+#include "../core/ptrmap.h"
+
+typedef struct mori_weakref {
+    mor_obj head;
+    mor_obj *target;           /* borrowed; NULL once cleared */
+    mor_obj *callback;         /* owned, or NULL */
+    int64_t hash;              /* valid with MORI_WR_HASHED */
+    struct mori_weakref *next; /* next older reference to the same target */
+} mori_weakref;
+
+#define MORI_WR_HASHED MORI_OF_TYPE_BIT(0)
+
+/* A weak reference that also holds a key (the weak dictionaries' entries,
+ * like CPython's KeyedRef): its callback learns which entry died. */
+typedef struct mori_keyedref {
+    mori_weakref ref;
+    mor_obj *key; /* owned, or NULL */
+} mori_keyedref;
+
+extern const mor_type mori_weakref_type MOR_INTERNAL;
+extern const mor_type mori_weakproxy_type MOR_INTERNAL;
+extern const mor_type mori_keyedref_type MOR_INTERNAL;
+
+/* Any kind of weak reference (plain, proxy, keyed). */
+static inline bool mori_is_weakref(const mor_obj *o)
+{
+    return o->type == &mori_weakref_type || o->type == &mori_weakproxy_type ||
+           o->type == &mori_keyedref_type;
+}
+
+/* ---- "weakref.c" ------------------------------------------------------------------ */
+MOR_INTERNAL void mori_weakref_init(mor_rt *rt);
+MOR_INTERNAL void mori_weakref_fini(mor_rt *rt);
+/* Death by refcount: clear every reference to o, then call the callbacks,
+ * newest first. A pending exception survives; callback errors go to the
+ * unraisable hook. */
+MOR_INTERNAL void mori_weakref_object_dying(mor_rt *rt, mor_obj *o);
+/* Detach every reference to o from it (no callback runs) and return those
+ * with a callback, chained through `next` newest first, each with a new
+ * reference; the caller calls mori_weakref_run_callbacks or drops them. */
+MOR_INTERNAL mori_weakref *mori_weakref_clear_all(mor_rt *rt, mor_obj *o);
+MOR_INTERNAL void mori_weakref_run_callbacks(mor_rt *rt, mori_weakref *chain);
+/* Detach one reference from its target (no callback). */
+MOR_INTERNAL void mori_weakref_detach(mor_rt *rt, mori_weakref *wr);
+/* A new keyed reference (never shared) to target with callback and key. */
+MOR_INTERNAL mor_obj *mori_keyedref_new(mor_rt *rt, mor_obj *target, mor_obj *callback,
+                                        mor_obj *key);
+/* Does o have a reference with a callback? */
+MOR_INTERNAL bool mori_weakref_has_callbacks(mor_rt *rt, const mor_obj *o);
+/* The live target of a reference, or NULL (dead, or dying: refcount 0). */
+static inline mor_obj *mori_weakref_target(const mori_weakref *wr)
+{
+    mor_obj *t = wr->target;
+    return t != NULL && t->refcnt != 0 ? t : NULL;
+}
+
+#endif
