@@ -146,5 +146,9 @@ void mor_rt_free(mor_rt *rt)
             abort();
         }
     }
+    /* leaked objects still get their finalizers (a file closes), then their
+     * memory goes with the heaps */
+    mori_gc_finalize_survivors(rt);
+    mor_err_clear(rt);
     rt_teardown(rt);
 }

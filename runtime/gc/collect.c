@@ -514,6 +514,33 @@ void mori_gc_shutdown(mor_rt *rt)
     }
 }
 
+void mori_gc_finalize_survivors(mor_rt *rt)
+{
+    mori_gc *gc = &rt->gc;
+    mori_gchead todo, done;
+    mori_gclist_init(&todo);
+    mori_gclist_init(&done);
+    for (int i = 0; i < MORI_GC_NGENS; i++)
+        mori_gclist_merge(&gc->gens[i].head, &todo);
+    mori_gclist_merge(&gc->permanent, &todo);
+    /* as in finalize_garbage: move each object before its finalizer runs */
+    while (!mori_gclist_empty(&todo)) {
+        mori_gchead *h = todo.next;
+        mori_gclist_remove(h);
+        mori_gclist_append(&done, h);
+        mor_obj *o = mori_gc_obj(h);
+        if (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) {
+            o->flags |= MORI_OF_FINALIZED;
+            mor_incref(o);
+            o->type->finalize(rt, o);
+            if (rt->exc != NULL)
+                mor_err_write_unraisable(rt, "finalizer at shutdown");
+            mor_decref(rt, o);
+        }
+    }
+    mori_gclist_merge(&done, &gc->gens[MORI_GC_NGENS - 1].head);
+}
+
 void mori_gc_fini(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;

@@ -124,6 +124,8 @@ MOR_INTERNAL void mori_finalize_run_all(mor_rt *rt);
 
 /* Final collections at mor_rt_free. */
 MOR_INTERNAL void mori_gc_shutdown(mor_rt *rt);
+/* Run the finalizer of every object still alive (leaked) at mor_rt_free. */
+MOR_INTERNAL void mori_gc_finalize_survivors(mor_rt *rt);
 MOR_INTERNAL void mori_gc_fini(mor_rt *rt);
 
 #endif
