@@ -301,7 +301,7 @@ MOR_API void mor_mem_free(mor_rt *rt, void *p, size_t n);
 
 /* Raise a new exception of `kind` with a printf-style message. */
 MOR_API void mor_raise(mor_rt *rt, mor_exc kind, const char *fmt, ...) MOR_PRINTF(3, 4);
-MOR_API void mor_raisev(mor_rt *rt, mor_exc kind, const char *fmt, va_list ap);
+MOR_API void mor_raisev(mor_rt *rt, mor_exc kind, const char *fmt, va_list ap) MOR_PRINTF(3, 0);
 /* Raise StopIteration carrying `value` (borrowed; NULL means None). */
 MOR_API void mor_raise_stop(mor_rt *rt, mor_obj *value);
 /* Raise an existing exception object (borrowed). */

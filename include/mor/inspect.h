@@ -32,16 +32,18 @@ typedef struct mor_alloc_class_stats {
     uint64_t live_blocks, live_bytes, total_allocs;
 } mor_alloc_class_stats;
 typedef struct mor_pool_stats {
-    const char *name;        /* "float", "tuple", "list", "int" */
+    const char *name;        /* "float", "int", "list", "tuple" */
     uint64_t hits, misses;   /* allocations served from / not from the pool */
     uint64_t cached;         /* blocks sitting in the pool now */
     uint64_t cached_bytes;
 } mor_pool_stats;
 typedef struct mor_alloc_stats {
     const char *backend;       /* "mimalloc", "malloc", "boehm" */
-    uint64_t live_blocks;      /* blocks in use (pooled blocks excluded) */
-    uint64_t live_bytes;       /* bytes requested by blocks in use */
+    uint64_t live_blocks;      /* blocks held from the backend (those cached in pools included) */
+    uint64_t live_bytes;       /* bytes requested by those blocks */
     uint64_t peak_bytes;       /* highest live_bytes seen */
+    uint64_t pooled_blocks;    /* of live_blocks, those sitting unused in pools */
+    uint64_t pooled_bytes;
     uint64_t total_allocs, total_frees, total_reallocs;
     uint64_t failed_allocs;    /* allocations that failed (injected or real) */
     uint64_t emergency_collections;

@@ -43,6 +43,8 @@ static void err_set(mor_rt *rt, mor_obj *exc)
 /* Build an exception object; when memory is short, the preallocated
  * MemoryError comes back instead (never NULL). */
 static mor_obj *err_build(mor_rt *rt, mor_exc kind, mor_obj *value, const char *fmt, va_list ap)
+    MOR_PRINTF(4, 0);
+static mor_obj *err_build(mor_rt *rt, mor_exc kind, mor_obj *value, const char *fmt, va_list ap)
 {
     rt->raising++;
     mori_sb sb;
@@ -80,6 +82,8 @@ void mor_raise(mor_rt *rt, mor_exc kind, const char *fmt, ...)
     va_end(ap);
 }
 
+static mor_obj *err_build_f(mor_rt *rt, mor_exc kind, mor_obj *value, const char *fmt, ...)
+    MOR_PRINTF(4, 5);
 static mor_obj *err_build_f(mor_rt *rt, mor_exc kind, mor_obj *value, const char *fmt, ...)
 {
     va_list ap;

@@ -29,8 +29,8 @@ void mori_pool_init(mor_rt *rt)
 
 void *mori_pool_take_slow(mor_rt *rt, mori_pool *pool)
 {
-    /* With a hook active (failure injection, tracing) go through the funnel so
-     * that every allocation is seen; the pool is bypassed. */
+    /* Empty, or a hook is active (failure injection, tracing): go through the
+     * funnel so that every allocation is seen; the pool is bypassed. */
     pool->misses++;
     return mori_mem_alloc(rt, pool->blocksize, pool->kind);
 }
@@ -45,7 +45,7 @@ void mori_pool_drain(mor_rt *rt, mori_pool *pool)
     void *p = pool->head;
     while (p != NULL) {
         void *next = *(void **)p;
-        mori_backend_free(rt->mem.backend, p, pool->kind);
+        mori_mem_free(rt, p, pool->blocksize, pool->kind);
         p = next;
     }
     pool->head = NULL;

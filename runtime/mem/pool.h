@@ -1,6 +1,9 @@
 /* runtime/mem/pool.h: inline fast paths of the object pools. A pool is a
- * bounded LIFO free list of same-size blocks on top of the funnel; a hit skips
- * the backend but is counted (and traced) exactly like a funnel allocation. */
+ * bounded LIFO free list of same-size blocks on top of the funnel. A pooled
+ * block stays counted as held from the backend (the statistics show how many
+ * bytes sit in pools), so a hit is just a pop: no accounting on the hot path.
+ * While a hook is active (failure injection, tracing) every take and give goes
+ * through the slow path, so that each one is seen. */
 #ifndef MORI_POOL_H
 #define MORI_POOL_H
 
@@ -14,7 +17,6 @@ static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
         pool->head = *(void **)p;
         pool->count--;
         pool->hits++;
-        mori_mem_count_alloc(&rt->mem, pool->blocksize);
         return p;
     }
     return mori_pool_take_slow(rt, pool);
@@ -23,7 +25,6 @@ static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
 static inline void mori_pool_give(mor_rt *rt, mori_pool *pool, void *p)
 {
     if (MOR_LIKELY(pool->count < pool->max) && MOR_LIKELY(rt->mem.slow == 0)) {
-        mori_mem_count_free(&rt->mem, pool->blocksize);
         *(void **)p = pool->head;
         pool->head = p;
         pool->count++;

@@ -49,6 +49,10 @@ void mor_alloc_get_stats(mor_rt *rt, mor_alloc_stats *out)
     stats_add_pool(&out->pools[2], &m->pools[MORI_POOL_LIST]);
     for (unsigned i = 0; i < MORI_TUPLE_POOLS; i++)
         stats_add_pool(&out->pools[3], &m->pools[MORI_POOL_TUPLE0 + i]);
+    for (unsigned i = 0; i < MOR_ALLOC_POOLS; i++) {
+        out->pooled_blocks += out->pools[i].cached;
+        out->pooled_bytes += out->pools[i].cached_bytes;
+    }
 }
 
 static void stats_print_size(FILE *out, size_t limit)
@@ -77,9 +81,11 @@ void mor_alloc_print_stats(mor_rt *rt, FILE *out)
         fprintf(out, " %12llu %14llu %14llu\n", (unsigned long long)cs->live_blocks,
                 (unsigned long long)cs->live_bytes, (unsigned long long)cs->total_allocs);
     }
-    fprintf(out, "live: %llu blocks, %llu bytes (peak %llu), %llu objects\n",
+    fprintf(out, "live: %llu blocks, %llu bytes (peak %llu), of which %llu blocks, %llu bytes "
+                 "cached in pools; %llu objects\n",
             (unsigned long long)st.live_blocks, (unsigned long long)st.live_bytes,
-            (unsigned long long)st.peak_bytes, (unsigned long long)st.live_objects);
+            (unsigned long long)st.peak_bytes, (unsigned long long)st.pooled_blocks,
+            (unsigned long long)st.pooled_bytes, (unsigned long long)st.live_objects);
     fprintf(out, "total: %llu allocations, %llu frees, %llu reallocations, %llu failed, "
                  "%llu emergency collections\n",
             (unsigned long long)st.total_allocs, (unsigned long long)st.total_frees,

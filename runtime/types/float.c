@@ -13,11 +13,10 @@ static inline double float_value(const mor_obj *o) { return ((const mori_float *
 
 mor_obj *mor_float(mor_rt *rt, double v)
 {
-    mori_float *f = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
-    if (MOR_UNLIKELY(f == NULL))
+    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
+    if (MOR_UNLIKELY(block == NULL))
         return NULL;
-    mori_init_header(&f->head, &mori_float_type);
-    rt->mem.live_objects++;
+    mori_float *f = (mori_float *)mori_obj_adopt(rt, block, &mori_float_type);
     f->value = v;
     return &f->head;
 }
@@ -297,8 +296,7 @@ static int float_truth(mor_rt *rt, mor_obj *a)
 
 static void float_dealloc(mor_rt *rt, mor_obj *self)
 {
-    rt->mem.live_objects--;
-    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_FLOAT], self);
+    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_FLOAT], mori_obj_release(rt, self));
 }
 
 static mor_obj *float_repr(mor_rt *rt, mor_obj *self)

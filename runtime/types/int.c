@@ -17,11 +17,10 @@ static inline bool int_check(const mor_obj *o)
 /* A fresh small-form int: a pool pop and the bookkeeping of mori_obj_alloc. */
 static inline mor_obj *int_alloc_small(mor_rt *rt, int64_t v)
 {
-    mori_int *o = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_INT]);
-    if (MOR_UNLIKELY(o == NULL))
+    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_INT]);
+    if (MOR_UNLIKELY(block == NULL))
         return NULL;
-    mori_init_header(&o->head, &mori_int_type);
-    rt->mem.live_objects++;
+    mori_int *o = (mori_int *)mori_obj_adopt(rt, block, &mori_int_type);
     o->value = v;
     return &o->head;
 }
@@ -464,8 +463,7 @@ static void int_dealloc(mor_rt *rt, mor_obj *self)
         mori_obj_free(rt, self, mori_bigint_bytes(mori_bigint_nlimbs(self)));
         return;
     }
-    rt->mem.live_objects--;
-    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_INT], self);
+    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_INT], mori_obj_release(rt, self));
 }
 
 static mor_obj *int_repr(mor_rt *rt, mor_obj *self)

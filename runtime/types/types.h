@@ -7,9 +7,8 @@
 
 #include "../core/rt.h"
 
-/* ---- "singletons.c": None, bool, NotImplemented ---------------------------- */
+/* ---- "singletons.c": None, NotImplemented, the True/False objects ----------- */
 extern const mor_type mori_none_type MOR_INTERNAL;
-extern const mor_type mori_bool_type MOR_INTERNAL;
 extern const mor_type mori_notimpl_type MOR_INTERNAL;
 MOR_INTERNAL int mori_singletons_init(mor_rt *rt);
 MOR_INTERNAL void mori_singletons_fini(mor_rt *rt);
@@ -31,6 +30,7 @@ typedef struct mori_bigint {
 #define MORI_INT_BIG MORI_OF_TYPE_BIT(0)
 
 extern const mor_type mori_int_type MOR_INTERNAL;
+extern const mor_type mori_bool_type MOR_INTERNAL;
 
 /* small int or bool: the int64 value is in ((mori_int *)o)->value */
 static inline bool mori_int_is_small(const mor_obj *o)
