@@ -38,4 +38,7 @@
 
 #define MORI_COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* 128-bit integers for exact intermediate results (GCC and clang). */
+__extension__ typedef __int128 mori_i128;
+
 #endif
