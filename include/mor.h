@@ -10,5 +10,6 @@
 #include "mor/class.h"
 #include "mor/gc.h"
 #include "mor/inspect.h"
+#include "mor/trace.h"
 
 #endif

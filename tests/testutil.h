@@ -1,6 +1,7 @@
 /* tests/testutil.h: shared helpers of the cmocka test programs. Every test gets
- * a fresh runtime whose mor_rt_free aborts if any object is still alive, so a
- * leak anywhere fails the suite. */
+ * a fresh runtime; its teardown fails the test if any object is still alive
+ * after a last collection (and mor_rt_free prints them), so a leak anywhere
+ * fails the suite. Runtimes a test makes itself abort on a leak. */
 #ifndef MOR_TESTUTIL_H
 #define MOR_TESTUTIL_H
 
@@ -38,22 +39,30 @@ static inline mor_rt *t_rt_new(void)
 
 static inline int t_setup(void **state)
 {
-    *state = t_rt_new();
-    return 0;
+    mor_config c;
+    mor_config_init(&c);
+    c.leaks = MOR_LEAKS_REPORT; /* the teardown fails the test instead of aborting */
+    *state = mor_rt_new(&c);
+    return *state ? 0 : -1;
 }
 
 static inline int t_teardown(void **state)
 {
     mor_rt *rt = *state;
+    int rc = 0;
     if (mor_err_kind(rt) != MOR_EXC_NONE) {
         fprintf(stderr, "exception left pending: %s: %s\n", mor_exc_name(mor_err_kind(rt)),
                 mor_err_message(rt));
         mor_err_clear(rt);
-        mor_rt_free(rt);
-        return -1;
+        rc = -1;
+    }
+    mor_gc_collect(rt, -1);
+    if (mor_rt_live_objects(rt) != 0) {
+        fprintf(stderr, "leak: %zu objects still alive after the test\n", mor_rt_live_objects(rt));
+        rc = -1;
     }
     mor_rt_free(rt);
-    return 0;
+    return rc;
 }
 
 #define T_TEST(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)

@@ -3,8 +3,8 @@
  *
  * Death by refcount, in order (hard-cases.md, "Refcount death"):
  *   1. the finalizer, once per object (FINALIZED bit); it may resurrect: stop;
- *   2. weak references are cleared and their callbacks run (gc/weakref.c);
- *   3. the object leaves its generation list;
+ *   2. the object leaves its generation list;
+ *   3. weak references are cleared and their callbacks run (gc/weakref.c);
  *   4. the type's dealloc releases what it owns and frees the block.
  * During an emergency collection (memory is short) no user code may run: an
  * object that needs its finalizer or weakref callbacks is parked instead and
@@ -68,10 +68,12 @@ static void dealloc_one(mor_rt *rt, mor_obj *o)
         if (--o->refcnt != 0)
             return; /* resurrected */
     }
-    if (o->flags & MORI_OF_WEAKREFS)
-        mori_weakref_object_dying(rt, o);
+    /* untracked before any weakref callback runs: a collection it starts
+     * must not find a tracked object with refcount 0 */
     if (o->flags & MORI_OF_TRACKED)
         mori_gc_untrack(rt, o);
+    if (o->flags & MORI_OF_WEAKREFS)
+        mori_weakref_object_dying(rt, o);
     t->dealloc(rt, o);
 }
 

@@ -3,6 +3,8 @@
 #include "rt.h"
 
 #include "../gc/weakref.h"
+#include "../inspect/symbolize.h"
+#include "../mem/trace.h"
 #include "../types/types.h"
 
 void mor_config_init(mor_config *cfg)
@@ -62,7 +64,12 @@ mor_rt *mor_rt_new(const mor_config *cfg)
     return rt;
 }
 
-size_t mor_rt_live_objects(mor_rt *rt) { return (size_t)rt->mem.live_objects; }
+/* The runtime's own objects do not count: its singletons are static, and the
+ * list behind mor_gc_garbage is discounted here (what it holds counts). */
+size_t mor_rt_live_objects(mor_rt *rt)
+{
+    return (size_t)rt->mem.live_objects - (rt->gc.garbage != NULL);
+}
 
 /* ---- the leak report -------------------------------------------------------------- */
 
@@ -124,6 +131,8 @@ static void rt_teardown(mor_rt *rt)
         mori_mem_free(rt, rt->repr_stack, rt->repr_cap * sizeof(mor_obj *), MORI_MEM_ATOMIC);
     mori_gc_fini(rt);
     mori_weakref_fini(rt);
+    mori_trace_fini(rt);
+    mori_symbolize_fini(rt);
     mori_mem_fini(rt);
     free(rt);
 }
@@ -133,6 +142,7 @@ void mor_rt_free(mor_rt *rt)
     if (rt == NULL)
         return;
     mor_err_clear(rt);
+    mor_gc_trace_stop(rt); /* close the timeline's JSON */
     rt->mem.fail_countdown = 0; /* no injected failures during shutdown */
     rt->mem.fail_fn = NULL;
     mori_mem_update_slow(rt);

@@ -54,6 +54,11 @@ struct mor_rt {
     /* weak references: target address -> newest reference (gc/weakref.h) */
     mori_ptrmap weakrefs;
 
+    /* allocation tracing (mem/trace.h) and its symbolizer (inspect/), NULL
+     * until first used */
+    struct mori_tracer *tracer;
+    struct mori_symbolizer *symbolizer;
+
     unsigned raising;   /* > 0 while an exception is being built (OOM recursion guard) */
     bool shutting_down;
 };

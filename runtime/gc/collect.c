@@ -355,7 +355,12 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     mor_gc_info info = {MOR_GC_START, generation, 0, 0, 0, 0};
     gc->collecting = true;
     gc->no_user_code = emergency;
-    if (!emergency)
+    bool callbacks = !emergency && !rt->shutting_down;
+    /* the interrupted code's pending exception is set aside for the whole
+     * collection: user code run here cannot see or lose it */
+    mor_obj *saved_exc = rt->exc;
+    rt->exc = NULL;
+    if (callbacks)
         gc_invoke_callbacks(rt, &info);
 
     /* the young set: this generation and all younger ones */
@@ -383,7 +388,8 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     if (emergency && gc_needs_user_code(rt, &unreachable)) {
         gc_clear_scratch(&unreachable);
         mori_gclist_merge(&unreachable, old);
-        gc->pending = true; /* a normal collection at the next safe point frees it */
+        gc->pending = true; /* a full collection at the next safe point frees it */
+        gc->full_due = true;
         found = 0;
     } else if (found > 0) {
         gc_handle_weakrefs(rt, &unreachable);
@@ -404,14 +410,16 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
         gc->gens[generation + 1].count++;
     for (int i = 0; i <= generation; i++)
         gc->gens[i].count = 0;
-    gc->collecting = false;
     gc->no_user_code = false;
 
     info.phase = MOR_GC_STOP;
     info.duration_ns = gc_now_ns() - t0;
     gc_record(rt, &info);
-    if (!emergency)
+    if (callbacks)
         gc_invoke_callbacks(rt, &info);
+    gc->collecting = false; /* only now: a STOP callback must not start another */
+    mor_err_clear(rt);
+    rt->exc = saved_exc;
     return found;
 }
 
@@ -439,7 +447,7 @@ static void gc_release_parked(mor_rt *rt)
         mori_gchead *h = rt->gc.parked.next;
         mori_gclist_remove(h);
         mor_obj *o = mori_gc_obj(h);
-        o->flags &= ~MORI_OF_TRACKED;
+        o->flags &= ~(MORI_OF_TRACKED | MORI_OF_DEFERRED);
         if (o->flags & MORI_OF_RETRACK) {
             o->flags &= ~MORI_OF_RETRACK;
             mori_gc_track(rt, o);
@@ -453,8 +461,8 @@ void mori_gc_park(mor_rt *rt, mor_obj *o)
     bool tracked = (o->flags & MORI_OF_TRACKED) != 0;
     if (tracked)
         mori_gc_untrack(rt, o);
-    o->refcnt = 1; /* owned by the parked list */
-    o->flags |= MORI_OF_TRACKED | (tracked ? MORI_OF_RETRACK : 0);
+    o->refcnt = 1; /* owned by the parked list; DEFERRED: weak references see it dead */
+    o->flags |= MORI_OF_TRACKED | MORI_OF_DEFERRED | (tracked ? MORI_OF_RETRACK : 0);
     mori_gclist_append(&rt->gc.parked, mori_gc_head(o));
     rt->gc.pending = true;
 }
@@ -466,6 +474,11 @@ void mori_gc_collect_scheduled(mor_rt *rt)
         return;
     gc->pending = false;
     gc_release_parked(rt);
+    if (gc->full_due) { /* garbage an emergency collection had to leave */
+        gc->full_due = false;
+        gc_collect_main(rt, MORI_GC_NGENS - 1, false);
+        return;
+    }
     if (!gc->enabled || gc->gens[0].threshold == 0)
         return;
     int generation = gc_select_generation(gc);
@@ -501,6 +514,7 @@ void mori_gc_shutdown(mor_rt *rt)
         gc_release_parked(rt);
     }
     mori_gc *gc = &rt->gc;
+    gc->debug &= ~(unsigned)MOR_GC_DEBUG_SAVEALL; /* nothing is saved any more */
     if (gc->garbage != NULL) {
         int64_t n = mor_len(rt, gc->garbage);
         if (n > 0)

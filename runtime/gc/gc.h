@@ -84,6 +84,8 @@ typedef struct mori_gc {
     bool pending;              /* a collection is due at the next safe point */
     bool no_user_code;         /* an emergency collection: dying objects that need
                                   user code are parked instead */
+    bool full_due;             /* garbage an emergency collection left: a full
+                                  collection at the next safe point */
     size_t long_lived_total;   /* survivors of the last full collection */
     size_t long_lived_pending; /* survivors of gen-1 collections since */
     unsigned debug;            /* MOR_GC_DEBUG_* */
@@ -95,6 +97,7 @@ typedef struct mori_gc {
     struct mori_finalizer *fin_first, *fin_last;
     /* called after each collection with its STOP info (the GC timeline) */
     void (*trace_hook)(mor_rt *rt, const mor_gc_info *info);
+    FILE *timeline; /* mor_gc_trace_start's output */
 } mori_gc;
 
 /* ---- "track.c" ------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #ifndef MORI_WEAKREF_H
 #define MORI_WEAKREF_H
 
+#include "../core/object.h"
 #include "../core/ptrmap.h"
 
 typedef struct mori_weakref {
@@ -62,11 +63,12 @@ MOR_INTERNAL mor_obj *mori_keyedref_new(mor_rt *rt, mor_obj *target, mor_obj *ca
                                         mor_obj *key);
 /* Does o have a reference with a callback? */
 MOR_INTERNAL bool mori_weakref_has_callbacks(mor_rt *rt, const mor_obj *o);
-/* The live target of a reference, or NULL (dead, or dying: refcount 0). */
+/* The live target of a reference, or NULL (dead, or dying: refcount 0, or
+ * parked by the runtime on its way out). */
 static inline mor_obj *mori_weakref_target(const mori_weakref *wr)
 {
     mor_obj *t = wr->target;
-    return t != NULL && t->refcnt != 0 ? t : NULL;
+    return t != NULL && t->refcnt != 0 && !(t->flags & MORI_OF_DEFERRED) ? t : NULL;
 }
 
 #endif

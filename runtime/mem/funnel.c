@@ -4,6 +4,7 @@
  * collection, one retry, then MemoryError; nothing is leaked on the way. */
 #include "../core/rt.h"
 #include "../gc/gc.h"
+#include "trace.h"
 
 int mori_mem_init(mor_rt *rt)
 {
@@ -60,6 +61,10 @@ static void *mem_backend_try(mor_rt *rt, void *old, size_t n, mori_mem_kind kind
     return mori_backend_alloc(rt->mem.backend, n, kind);
 }
 
+/* Allocation with a hook active (failure injection, tracing), or after the
+ * backend failed. */
+static void *mem_alloc_slow(mor_rt *rt, size_t n, mori_mem_kind kind);
+
 /* An allocation (old == NULL) or resize failed once: run the emergency
  * collection once and retry; raise MemoryError if the retry fails too. While an
  * emergency collection or the building of an exception is under way, nested
@@ -88,17 +93,27 @@ static void *mem_failed(mor_rt *rt, void *old, size_t n, mori_mem_kind kind)
 
 void *mori_mem_alloc(mor_rt *rt, size_t n, mori_mem_kind kind)
 {
-    void *p;
-    if (MOR_LIKELY(rt->mem.slow == 0))
-        p = mori_backend_alloc(rt->mem.backend, n, kind);
-    else
-        p = mem_backend_try(rt, NULL, n, kind);
-    if (MOR_UNLIKELY(p == NULL)) {
+    if (MOR_LIKELY(rt->mem.slow == 0)) {
+        void *p = mori_backend_alloc(rt->mem.backend, n, kind);
+        if (MOR_LIKELY(p != NULL)) {
+            mori_mem_count_alloc(&rt->mem, n);
+            return p;
+        }
+    }
+    return mem_alloc_slow(rt, n, kind);
+}
+
+static void *mem_alloc_slow(mor_rt *rt, size_t n, mori_mem_kind kind)
+{
+    void *p = mem_backend_try(rt, NULL, n, kind);
+    if (p == NULL) {
         p = mem_failed(rt, NULL, n, kind);
         if (p == NULL)
             return NULL;
     }
     mori_mem_count_alloc(&rt->mem, n);
+    if (rt->mem.slow & MORI_MEM_SLOW_TRACE)
+        mori_trace_alloc(rt, p, n);
     return p;
 }
 
@@ -123,11 +138,16 @@ void *mori_mem_realloc(mor_rt *rt, void *p, size_t old_n, size_t new_n, mori_mem
     rt->mem.reallocs++;
     mori_mem_count_free(&rt->mem, old_n);
     mori_mem_count_alloc(&rt->mem, new_n);
+    if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE)) {
+        mori_trace_free(rt, p);
+        mori_trace_alloc(rt, np, new_n);
+    }
     return np;
 }
 
 void *mori_mem_grow(mor_rt *rt, void *p, size_t old_n, size_t new_n, mori_mem_kind kind)
 {
+    void *old = p;
     if (p == NULL)
         return mori_mem_alloc(rt, new_n, kind);
     if (new_n > mori_backend_usable(rt->mem.backend, p)) {
@@ -146,6 +166,10 @@ void *mori_mem_grow(mor_rt *rt, void *p, size_t old_n, size_t new_n, mori_mem_ki
     rt->mem.reallocs++;
     mori_mem_count_free(&rt->mem, old_n);
     mori_mem_count_alloc(&rt->mem, new_n);
+    if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE)) {
+        mori_trace_free(rt, old);
+        mori_trace_alloc(rt, p, new_n);
+    }
     return p;
 }
 
@@ -153,6 +177,8 @@ void mori_mem_free(mor_rt *rt, void *p, size_t n, mori_mem_kind kind)
 {
     if (p == NULL)
         return;
+    if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE))
+        mori_trace_free(rt, p);
     mori_mem_count_free(&rt->mem, n);
     mori_backend_free(rt->mem.backend, p, kind);
 }
