@@ -1,5 +1,7 @@
 /* tests/test_inspect.c: shallow sizes against CPython 3.11's figures, and
  * shallow and deep copies. */
+#include <unistd.h>
+
 #include "testutil.h"
 
 static void test_sizes_table(void **state)
@@ -126,6 +128,123 @@ static void test_deep_copy_recursion_limit(void **state)
     mor_decref(rt, head);
 }
 
+/* ---- deep sizes ------------------------------------------------------------------------ */
+
+static void test_deep_sizeof_sharing_and_cycles(void **state)
+{
+    T_RT;
+    mor_obj *s = mor_str(rt, "a shared string");
+    mor_obj *inner = mor_list(rt, 2, s, s);
+    mor_obj *outer = mor_list(rt, 3, inner, inner, s);
+    /* each distinct object once: outer + inner + s */
+    int64_t want = (int64_t)(mor_sizeof(outer) + mor_sizeof(inner) + mor_sizeof(s));
+    assert_int_equal(mor_deep_sizeof(rt, outer), want);
+    assert_true(mor_deep_sizeof(rt, outer) < (int64_t)(mor_sizeof(outer) + 2 * mor_sizeof(inner) +
+                                                         5 * mor_sizeof(s)));
+    /* a cycle is fine */
+    mor_list_append(rt, inner, outer);
+    want = (int64_t)(mor_sizeof(outer) + mor_sizeof(inner) + mor_sizeof(s)); /* inner grew */
+    assert_int_equal(mor_deep_sizeof(rt, outer), want);
+    assert_int_equal(mor_deep_sizeof(rt, inner), mor_deep_sizeof(rt, outer));
+    mor_decref(rt, mor_list_pop(rt, inner, -1));
+    /* immortal objects are not counted */
+    mor_obj *n = mor_list(rt, 2, mor_none(rt), mor_int(rt, 1));
+    assert_int_equal(mor_deep_sizeof(rt, n), (int64_t)mor_sizeof(n));
+    mor_decref(rt, n);
+    mor_decref(rt, outer);
+    mor_decref(rt, inner);
+    mor_decref(rt, s);
+}
+
+static void test_deep_sizeof_instances_and_depth(void **state)
+{
+    T_RT;
+    const char *fields[] = {"a", "b", NULL};
+    mor_obj *P = mor_class_new(rt, "P", fields, MOR_CLASS_DICT);
+    mor_obj *one = mor_int(rt, 1000), *two = mor_int(rt, 2000);
+    mor_obj *args[] = {one, two};
+    mor_obj *p = mor_call(rt, P, 2, args);
+    /* the instance, its values array and the two ints, not the class */
+    int64_t d = mor_deep_sizeof(rt, p);
+    assert_true(d > (int64_t)(mor_sizeof(p) + mor_sizeof(one) + mor_sizeof(two)));
+    assert_true(d <= 88 + 2 * 24);
+    mor_decref(rt, p);
+    /* a million-deep chain: iterative, no stack overflow */
+    mor_obj *head = mor_list(rt, 0);
+    int depth = t_scale(1000000);
+    for (int i = 0; i < depth; i++) {
+        mor_obj *x = mor_list(rt, 1, head);
+        mor_decref(rt, head);
+        head = x;
+    }
+    int64_t total = mor_deep_sizeof(rt, head);
+    assert_true(total >= (int64_t)depth * 64);
+    mor_decref(rt, head);
+    mor_decref(rt, one);
+    mor_decref(rt, two);
+    mor_decref(rt, P);
+}
+
+static void test_rusage(void **state)
+{
+    (void)state;
+    mor_rusage ru;
+    assert_int_equal(mor_get_rusage(&ru), 0);
+    assert_true(ru.max_rss_bytes > 1024 * 1024);
+    assert_true(ru.current_rss_bytes > 0);
+    assert_true(ru.current_rss_bytes <= ru.max_rss_bytes * 2);
+    assert_true(ru.user_seconds >= 0 && ru.system_seconds >= 0);
+}
+
+/* ---- heap graphs ------------------------------------------------------------------------ */
+
+static void test_graph_dot(void **state)
+{
+    T_RT;
+    mor_obj *a = mor_list(rt, 0), *b = mor_dict(rt), *k = mor_str(rt, "back \"quoted\"");
+    mor_list_append(rt, a, b);
+    mor_dict_set(rt, b, k, a); /* a cycle a -> b -> a */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(mor_graph_dot(rt, a, 5, MOR_GRAPH_REFERENTS, f), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "digraph mor {"));
+    assert_non_null(strstr(buf, "n0 -> n1;"));
+    assert_non_null(strstr(buf, "n1 -> n0;"));   /* the cycle, drawn once */
+    assert_non_null(strstr(buf, "list\\n"));     /* type in the label */
+    assert_non_null(strstr(buf, "\\\""));       /* quotes escaped */
+    int nodes = 0;
+    for (char *p = buf; (p = strstr(p, " [label=")) != NULL; p++)
+        nodes++;
+    assert_int_equal(nodes, 3); /* a, b, the key string */
+    free(buf);
+    /* depth 0: just the root; referrers: who points at b */
+    f = open_memstream(&buf, &len);
+    assert_int_equal(mor_graph_dot(rt, b, 1, MOR_GRAPH_REFERRERS, f), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "n1 -> n0;")); /* a -> b */
+    /* with Graphviz installed, dot must accept it */
+    if (system("command -v dot >/dev/null 2>&1") == 0) {
+        char path[] = "/tmp/mor-graph-XXXXXX";
+        int fd = mkstemp(path);
+        FILE *out = fdopen(fd, "w");
+        fputs(buf, out);
+        fclose(out);
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "dot -Tsvg %s -o /dev/null", path);
+        assert_int_equal(system(cmd), 0);
+        unlink(path);
+    }
+    free(buf);
+    assert_int_equal(mor_graph_dot(rt, a, 1, 7, stdout), -1);
+    t_expect_exc(rt, MOR_EXC_VALUE, "unknown direction");
+    mor_dict_clear(rt, b);
+    mor_decref(rt, a);
+    mor_decref(rt, b);
+    mor_decref(rt, k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +252,10 @@ int main(void)
         T_TEST(test_shallow_copy),
         T_TEST(test_deep_copy),
         T_TEST(test_deep_copy_recursion_limit),
+        T_TEST(test_deep_sizeof_sharing_and_cycles),
+        T_TEST(test_deep_sizeof_instances_and_depth),
+        cmocka_unit_test(test_rusage),
+        T_TEST(test_graph_dot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,31 @@ extern "C" {
  * table), not the objects it refers to. */
 MOR_API size_t mor_sizeof(const mor_obj *o);
 
+/* Every distinct object reachable from o (through the collector's traverse
+ * slots) counted once, cycles and sharing included, plus storage that
+ * mor_sizeof leaves out (a dict instance's values array). Immortal objects
+ * (None, small ints, ...) are shared by everything and are not counted; nor
+ * are classes reached from their instances. Iterative: a 1,000,000-deep
+ * structure is fine. -1 with MemoryError. */
+MOR_API int64_t mor_deep_sizeof(mor_rt *rt, mor_obj *o);
+
+/* Process figures: peak resident set size (VmHWM), current RSS (from
+ * /proc/self/statm), and user and system CPU time. -1 + errno on failure. */
+typedef struct mor_rusage {
+    size_t max_rss_bytes, current_rss_bytes;
+    double user_seconds, system_seconds;
+} mor_rusage;
+MOR_API int mor_get_rusage(mor_rusage *out);
+
+/* Graphviz DOT of the objects reachable from root (direction
+ * MOR_GRAPH_REFERENTS, through traverse) or referring to it
+ * (MOR_GRAPH_REFERRERS, through mor_gc_get_referrers), max_depth edges away;
+ * each node labelled with its type, a short repr and its size. Each object and
+ * edge is drawn once, so cycles are fine. -1 with an exception. */
+#define MOR_GRAPH_REFERENTS 0u
+#define MOR_GRAPH_REFERRERS 1u
+MOR_API int mor_graph_dot(mor_rt *rt, mor_obj *root, int max_depth, unsigned direction, FILE *out);
+
 /* A shallow copy: a new container sharing the items (immutable objects are
  * returned as they are). */
 MOR_API mor_obj *mor_copy(mor_rt *rt, mor_obj *o);

@@ -92,6 +92,8 @@ MOR_INTERNAL mor_obj *mori_instance_new(mor_rt *rt, mori_class *cls, size_t narg
                                         mor_obj *const *args);
 /* Re-derive the instance type's slots from the class's specials. */
 MOR_INTERNAL void mori_instance_type_update(mori_class *cls);
+/* Bytes an instance owns that mor_sizeof leaves out (a values array). */
+MOR_INTERNAL size_t mori_instance_extra_size(const mor_obj *inst);
 
 /* ---- "method.c" ---------------------------------------------------------------------------- */
 MOR_INTERNAL mor_obj *mori_method_new(mor_rt *rt, mor_obj *func, mor_obj *self);

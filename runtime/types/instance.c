@@ -421,6 +421,15 @@ static size_t inst_size_of(const mor_obj *self)
     return MORI_GC_HEAD_SIZE + self->type->basicsize;
 }
 
+size_t mori_instance_extra_size(const mor_obj *self)
+{
+    const mori_class *c = mori_class_of(self);
+    if (c->flags & MOR_CLASS_SLOTS)
+        return 0;
+    const uint8_t *v = ((const mori_dinst *)self)->values;
+    return v ? dv_bytes(dv_cap(v)) : 0;
+}
+
 void mori_instance_type_init(mori_class *c)
 {
     mor_type *t = &c->itype;
