@@ -11,5 +11,6 @@
 #include "mor/gc.h"
 #include "mor/inspect.h"
 #include "mor/trace.h"
+#include "mor/buffer.h"
 
 #endif

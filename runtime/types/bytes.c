@@ -21,7 +21,7 @@ static mor_obj *bytes_alloc(mor_rt *rt, size_t n)
         mor_raise(rt, MOR_EXC_OVERFLOW, "bytes object is too large (%zu bytes)", n);
         return NULL;
     }
-    mor_obj *o = mori_obj_alloc(rt, &mori_bytes_type, bytes_block_size(n));
+    mor_obj *o = mori_obj_alloc_atomic(rt, &mori_bytes_type, bytes_block_size(n));
     if (o == NULL)
         return NULL;
     mori_bytes *b = (mori_bytes *)o;
@@ -350,6 +350,29 @@ static const mor_type bytes_iter_type = {
     .next = bytes_iter_next,
 };
 
+/* ---- buffer export: read-only ---------------------------------------------------------------- */
+
+/* Bytes never change, so exports need no counting (no release function). */
+static int bytes_getbuffer(mor_rt *rt, mor_obj *self, mor_buffer *view, bool writable)
+{
+    if (writable) {
+        mor_raise(rt, MOR_EXC_BUFFER, "Object is not writable.");
+        return -1;
+    }
+    mori_bytes *b = (mori_bytes *)self;
+    view->buf = b->data;
+    view->len = b->v.size;
+    view->itemsize = 1;
+    view->format = "B";
+    view->readonly = true;
+    view->ndim = 1;
+    view->shape = b->v.size;
+    view->stride = 1;
+    return 0;
+}
+
+static const mor_buffer_slots bytes_buffer = {.get = bytes_getbuffer};
+
 /* ---- the type -------------------------------------------------------------------------------- */
 
 static const mor_number_slots bytes_number = {
@@ -378,4 +401,5 @@ const mor_type mori_bytes_type = {
     .size_of = bytes_size_of,
     .number = &bytes_number,
     .container = &bytes_container,
+    .buffer = &bytes_buffer,
 };

@@ -220,4 +220,65 @@ MOR_INTERNAL mor_obj *mori_func_name(mor_obj *f); /* borrowed str */
 /* ---- "seqiter.c": iterators over the built-in sequences --------------------------- */
 MOR_INTERNAL mor_obj *mori_seqiter_new(mor_rt *rt, mor_obj *seq);
 
+/* ---- "buffer.c", "array.c", "bytearray.c", "memoryview.c": the buffer area ----- */
+/* The item formats arrays and memoryviews know: the native single-character
+ * struct formats b B h H i I l L q Q f d (sizes 1 1 2 2 4 4 8 8 8 8 4 8). */
+typedef enum mori_fmt_kind { MORI_FMT_SIGNED, MORI_FMT_UNSIGNED, MORI_FMT_FLOAT } mori_fmt_kind;
+typedef struct mori_fmt {
+    char code;          /* the typecode / format character */
+    uint8_t size;       /* bytes per item */
+    uint8_t kind;       /* mori_fmt_kind */
+    const char *format; /* the format as a static string ("i"), for mor_buffer.format */
+    const char *cname;  /* the C type in overflow messages ("signed char") */
+    int64_t min;        /* integer kinds: the range of values */
+    uint64_t max;
+} mori_fmt;
+
+/* One item's value, unpacked: i for SIGNED, u for UNSIGNED, d for FLOAT. */
+typedef struct mori_item {
+    uint8_t kind; /* mori_fmt_kind */
+    union {
+        int64_t i;
+        uint64_t u;
+        double d;
+    } v;
+} mori_item;
+
+/* Why a value does not fit a format (mori_item_from_obj); nothing is raised. */
+#define MORI_ITEM_OK 0
+#define MORI_ITEM_BADTYPE 1  /* not an int (integer formats) / not a number (floats) */
+#define MORI_ITEM_TOOBIG 2   /* above the format's maximum */
+#define MORI_ITEM_TOOSMALL 3 /* below its minimum */
+
+/* The format of a typecode, NULL if unknown. */
+MOR_INTERNAL const mori_fmt *mori_fmt_find(char code);
+/* The format of a struct format string: one known character, optionally after
+ * '@'; NULL format means "B". NULL if not one of ours. */
+MOR_INTERNAL const mori_fmt *mori_fmt_parse(const char *format);
+/* Load the item at p (any alignment). */
+MOR_INTERNAL void mori_item_load(const mori_fmt *f, const void *p, mori_item *out);
+/* Store v (already checked against f by mori_item_from_obj) at p. */
+MOR_INTERNAL void mori_item_store(const mori_fmt *f, void *p, const mori_item *v);
+/* Convert an object to an item of format f: MORI_ITEM_OK or why not. */
+MOR_INTERNAL int mori_item_from_obj(mor_rt *rt, const mori_fmt *f, mor_obj *o, mori_item *out);
+/* Raise the array-style error for a failed conversion (TypeError
+ * "'float' object cannot be interpreted as an integer", OverflowError
+ * "signed char is greater than maximum (127)", ...). */
+MOR_INTERNAL void mori_item_raise(mor_rt *rt, const mori_fmt *f, mor_obj *o, int why);
+/* The item as a new int or float. */
+MOR_INTERNAL mor_obj *mori_item_to_obj(mor_rt *rt, const mori_item *v);
+/* Compare two items by value: -1, 0, 1, or 2 when unordered (a NaN). */
+MOR_INTERNAL int mori_item_cmp(const mori_item *a, const mori_item *b);
+/* Does the object equal the item (ints and floats by value; anything else 0)? */
+MOR_INTERNAL bool mori_item_equals_obj(const mori_item *v, mor_obj *o);
+/* Copy the items of a held view, in order, to dst (view->len bytes). */
+MOR_INTERNAL void mori_buffer_copy_out(const mor_buffer *view, void *dst);
+
+/* The message of every resize refused while buffers are exported. */
+#define MORI_BUFFER_RESIZE_MSG "Existing exports of data: object cannot be re-sized"
+
+extern const mor_type mori_array_type MOR_INTERNAL;
+extern const mor_type mori_bytearray_type MOR_INTERNAL;
+extern const mor_type mori_memoryview_type MOR_INTERNAL;
+
 #endif
