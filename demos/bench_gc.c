@@ -740,6 +740,21 @@ static void cpu_model(char *buf, size_t cap)
     fclose(f);
 }
 
+/* The load averages as /proc/loadavg gives them, read at the start: other work on the
+ * machine makes these figures noisy. */
+static char load_at_start[64] = "unknown";
+
+static void read_load(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f == NULL)
+        return;
+    double l1, l5, l15;
+    if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+        snprintf(load_at_start, sizeof(load_at_start), "%.2f %.2f %.2f", l1, l5, l15);
+    fclose(f);
+}
+
 static void print_json(void)
 {
     for (size_t i = 0; i < nrows; i++)
@@ -775,8 +790,8 @@ static void print_table(bool quick, const char *backend)
         printf(" (%s%zux fewer objects: a smoke test, not comparable with CPython's figures)",
                quick ? "--quick: " : "", count_div);
     printf("\n");
-    printf("machine: %s, nproc %ld; mor allocator backend: %s\n", cpu,
-           sysconf(_SC_NPROCESSORS_ONLN), backend);
+    printf("machine: %s, nproc %ld, load average at start %s; mor allocator backend: %s\n",
+           cpu, sysconf(_SC_NPROCESSORS_ONLN), load_at_start, backend);
     printf("each figure: median of %d runs (min..max); each part in a fresh runtime; "
            "CLOCK_MONOTONIC\n\n", BENCH_RUNS);
     printf("%-48s %9s %-5s %21s  %-24s %-8s %s\n", "benchmark", "value", "unit", "(min..max)",
@@ -856,6 +871,7 @@ int main(int argc, char **argv)
         }
     }
 
+    read_load();
     void (*const parts[])(void) = {part_full, part_cycles, part_young, part_auto,
                                    part_weakrefs};
     for (int p = 0; p < 5; p++) {
