@@ -26,6 +26,12 @@ mor_obj *mori_obj_alloc(mor_rt *rt, const mor_type *t, size_t size)
     return block ? mori_obj_adopt(rt, block, t) : NULL;
 }
 
+mor_obj *mori_obj_alloc_atomic(mor_rt *rt, const mor_type *t, size_t size)
+{
+    void *block = mori_mem_alloc(rt, size, MORI_MEM_ATOMIC_OBJECT);
+    return block ? mori_obj_adopt(rt, block, t) : NULL;
+}
+
 void mori_obj_free(mor_rt *rt, mor_obj *o, size_t size)
 {
     mori_mem_free(rt, mori_obj_release(rt, o), size, MORI_MEM_OBJECT);
@@ -35,7 +41,11 @@ mor_obj *mori_gc_alloc(mor_rt *rt, const mor_type *t, size_t size)
 {
     mori_gc_safepoint(rt);
     void *block = mori_mem_zalloc(rt, MORI_GC_HEAD_SIZE + size, MORI_MEM_GC_OBJECT);
-    return block ? mori_gc_adopt(rt, block, t) : NULL;
+    if (block == NULL)
+        return NULL;
+    mor_obj *o = mori_gc_adopt(rt, block, t);
+    mori_gc_on_alloc(rt, o);
+    return o;
 }
 
 void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size)

@@ -40,9 +40,24 @@ static inline void mori_init_header(mor_obj *o, const mor_type *t)
 /* ---- "object.c" ---------------------------------------------------------- */
 
 /* A new object of `size` bytes (header included) for a type WITHOUT
- * MOR_TYPE_GC; header initialised, body uninitialised. NULL + MemoryError. */
+ * MOR_TYPE_GC; header initialised, body uninitialised. NULL + MemoryError.
+ * _atomic: the object holds no pointer but its type's (ints, strs, bytes):
+ * a conservative collector need not scan it. */
 MOR_INTERNAL mor_obj *mori_obj_alloc(mor_rt *rt, const mor_type *t, size_t size);
+MOR_INTERNAL mor_obj *mori_obj_alloc_atomic(mor_rt *rt, const mor_type *t, size_t size);
 MOR_INTERNAL void mori_obj_free(mor_rt *rt, mor_obj *o, size_t size);
+
+/* Is this the only reference to o, so that it may be changed in place
+ * (str append)? Never under a tracing collector: there are no counts. */
+static inline bool mori_uniquely_owned(const mor_obj *o)
+{
+#ifdef MOR_BACKEND_BOEHM
+    (void)o;
+    return false;
+#else
+    return o->refcnt == 1;
+#endif
+}
 
 /* A new object of `size` bytes (header included, collector links added in
  * front) for a type WITH MOR_TYPE_GC; header initialised, body zeroed,

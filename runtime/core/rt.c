@@ -38,14 +38,14 @@ mor_rt *mor_rt_new(const mor_config *cfg)
     }
     if (!rt_config_valid(cfg))
         return NULL;
-    /* the handle itself comes from the C library: the funnel lives inside it */
-    mor_rt *rt = calloc(1, sizeof(*rt));
+    /* the handle comes from outside the funnel (the funnel lives inside it) */
+    mor_rt *rt = mori_backend_root_alloc(sizeof(*rt));
     if (rt == NULL)
         return NULL;
     rt->cfg = *cfg;
     mori_error_init(rt);
     if (mori_mem_init(rt) < 0) {
-        free(rt);
+        mori_backend_root_free(rt);
         return NULL;
     }
     mori_gc_init(rt);
@@ -68,6 +68,8 @@ mor_rt *mor_rt_new(const mor_config *cfg)
  * list behind mor_gc_garbage is discounted here (what it holds counts). */
 size_t mor_rt_live_objects(mor_rt *rt)
 {
+    if (!mori_backend_counts_frees())
+        return 0; /* a tracing collector frees without telling: see mor/core.h */
     return (size_t)rt->mem.live_objects - (rt->gc.garbage != NULL);
 }
 
@@ -134,7 +136,7 @@ static void rt_teardown(mor_rt *rt)
     mori_trace_fini(rt);
     mori_symbolize_fini(rt);
     mori_mem_fini(rt);
-    free(rt);
+    mori_backend_root_free(rt);
 }
 
 void mor_rt_free(mor_rt *rt)
@@ -149,7 +151,8 @@ void mor_rt_free(mor_rt *rt)
     rt->shutting_down = true;
     mori_gc_shutdown(rt);
     mor_err_clear(rt);
-    if (rt->mem.live_objects != 0 && rt->cfg.leaks != MOR_LEAKS_IGNORE) {
+    if (mori_backend_counts_frees() && rt->mem.live_objects != 0 &&
+        rt->cfg.leaks != MOR_LEAKS_IGNORE) {
         rt_report_leaks(rt);
         if (rt->cfg.leaks == MOR_LEAKS_ABORT) {
             fflush(stderr);

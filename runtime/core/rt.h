@@ -3,7 +3,7 @@
 #ifndef MORI_RT_H
 #define MORI_RT_H
 
-#include "../gc/gc.h"
+#include "../gc/collector.h"
 #include "../mem/mem.h"
 #include "object.h"
 #include "ptrmap.h"

@@ -1,4 +1,4 @@
-/* runtime/gc/gc.h: the collector's links in front of every GC object, the
+/* runtime/gc/collector.h: the collector's links in front of every GC object, the
  * generation lists, and tracking. The collector itself is in collect.c.
  *
  * Invariants (checked by mori_gc_validate at debug level 3):
@@ -99,6 +99,20 @@ typedef struct mori_gc {
     void (*trace_hook)(mor_rt *rt, const mor_gc_info *info);
     FILE *timeline; /* mor_gc_trace_start's output */
 } mori_gc;
+
+/* ---- hooks of a tracing collector (gc/boehm.c); nothing under refcounting ---- */
+#ifdef MOR_BACKEND_BOEHM
+/* A new GC object whose type has a finalizer: have the collector call it. */
+MOR_INTERNAL void mori_gc_on_alloc(mor_rt *rt, mor_obj *o);
+/* o gets its first weak reference: tell the runtime when o dies. */
+MOR_INTERNAL void mori_gc_watch(mor_rt *rt, mor_obj *o);
+/* An interned string: the intern table must forget it when it dies. */
+MOR_INTERNAL void mori_gc_watch_interned(mor_rt *rt, mor_obj *s);
+#else
+static inline void mori_gc_on_alloc(mor_rt *rt, mor_obj *o) { (void)rt, (void)o; }
+static inline void mori_gc_watch(mor_rt *rt, mor_obj *o) { (void)rt, (void)o; }
+static inline void mori_gc_watch_interned(mor_rt *rt, mor_obj *s) { (void)rt, (void)s; }
+#endif
 
 /* ---- "track.c" ------------------------------------------------------------- */
 MOR_INTERNAL void mori_gc_init(mor_rt *rt);

@@ -55,8 +55,11 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
         mori_gc_free(rt, &wr->head, size);
         return NULL;
     }
+    if (head == NULL)
+        mori_gc_watch(rt, target);
     target->flags |= MORI_OF_WEAKREFS;
-    wr->target = target;
+    mori_wr_store(wr, target);
+    mori_gc_weak_link(rt, wr);
     wr->next = head; /* newest first */
     wr->callback = callback ? mor_newref(callback) : NULL;
     mori_gc_track(rt, &wr->head);
@@ -65,9 +68,10 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
 
 void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
 {
-    mor_obj *t = wr->target;
+    mor_obj *t = mori_wr_raw(wr);
     if (t == NULL)
         return;
+    mori_gc_weak_unlink(rt, wr);
     mori_weakref *head = mori_ptrmap_get(&rt->weakrefs, t);
     if (head == wr) {
         if (wr->next != NULL) {
@@ -84,7 +88,7 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
         if (p != NULL)
             p->next = wr->next;
     }
-    wr->target = NULL;
+    mori_wr_store(wr, NULL);
     wr->next = NULL;
 }
 
@@ -98,7 +102,8 @@ static mori_weakref *wr_clear_all(mor_rt *rt, mor_obj *o, bool skip_unreachable)
     mori_weakref *chain = NULL, **tail = &chain;
     while (w != NULL) {
         mori_weakref *next = w->next;
-        w->target = NULL;
+        mori_gc_weak_unlink(rt, w);
+        mori_wr_store(w, NULL);
         w->next = NULL;
         bool call = w->callback != NULL && w->head.refcnt != 0 &&
                     !(skip_unreachable && (w->head.flags & MORI_OF_UNREACHABLE));

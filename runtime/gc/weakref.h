@@ -63,11 +63,34 @@ MOR_INTERNAL mor_obj *mori_keyedref_new(mor_rt *rt, mor_obj *target, mor_obj *ca
                                         mor_obj *key);
 /* Does o have a reference with a callback? */
 MOR_INTERNAL bool mori_weakref_has_callbacks(mor_rt *rt, const mor_obj *o);
+/* The target field. Under a conservative collector it holds the address
+ * disguised (complemented), so that the reference does not keep the target
+ * alive, and the collector zeroes it when the target dies (a disappearing
+ * link, registered by mori_gc_weak_link). */
+#ifdef MOR_BACKEND_BOEHM
+static inline mor_obj *mori_wr_raw(const mori_weakref *wr)
+{
+    uintptr_t v = (uintptr_t)wr->target;
+    return v ? (mor_obj *)~v : NULL;
+}
+static inline void mori_wr_store(mori_weakref *wr, mor_obj *t)
+{
+    wr->target = t ? (mor_obj *)~(uintptr_t)t : NULL;
+}
+MOR_INTERNAL void mori_gc_weak_link(mor_rt *rt, mori_weakref *wr);
+MOR_INTERNAL void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr);
+#else
+static inline mor_obj *mori_wr_raw(const mori_weakref *wr) { return wr->target; }
+static inline void mori_wr_store(mori_weakref *wr, mor_obj *t) { wr->target = t; }
+static inline void mori_gc_weak_link(mor_rt *rt, mori_weakref *wr) { (void)rt, (void)wr; }
+static inline void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr) { (void)rt, (void)wr; }
+#endif
+
 /* The live target of a reference, or NULL (dead, or dying: refcount 0, or
  * parked by the runtime on its way out). */
 static inline mor_obj *mori_weakref_target(const mori_weakref *wr)
 {
-    mor_obj *t = wr->target;
+    mor_obj *t = mori_wr_raw(wr);
     return t != NULL && t->refcnt != 0 && !(t->flags & MORI_OF_DEFERRED) ? t : NULL;
 }
 

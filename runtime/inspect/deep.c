@@ -20,7 +20,7 @@ static int deep_push(mor_obj *ref, void *arg)
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         mor_obj **s = mori_mem_realloc(c->rt, c->stack, c->cap * sizeof(mor_obj *),
-                                       cap * sizeof(mor_obj *), MORI_MEM_ATOMIC);
+                                       cap * sizeof(mor_obj *), MORI_MEM_BUFFER);
         if (s == NULL) {
             c->err = -1;
             return 1;
@@ -57,7 +57,7 @@ int64_t mor_deep_sizeof(mor_rt *rt, mor_obj *o)
         if (x->type->traverse != NULL)
             x->type->traverse(x, deep_push, &c);
     }
-    mori_mem_free(rt, c.stack, c.cap * sizeof(mor_obj *), MORI_MEM_ATOMIC);
+    mori_mem_free(rt, c.stack, c.cap * sizeof(mor_obj *), MORI_MEM_BUFFER);
     mori_ptrmap_free(rt, &seen);
     return c.err ? -1 : total;
 }

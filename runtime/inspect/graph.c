@@ -65,7 +65,7 @@ static size_t graph_node(graph_ctx *g, mor_obj *o, int depth)
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct graph_item *q = mori_mem_realloc(g->rt, g->queue, g->cap * sizeof(*q),
-                                                cap * sizeof(*q), MORI_MEM_ATOMIC);
+                                                cap * sizeof(*q), MORI_MEM_BUFFER);
         if (q == NULL) {
             g->err = -1;
             return id - 1;
@@ -135,7 +135,7 @@ int mor_graph_dot(mor_rt *rt, mor_obj *root, int max_depth, unsigned direction, 
     fprintf(out, "}\n");
     for (size_t i = 0; i < g.n; i++)
         mor_decref(rt, g.queue[i].o);
-    mori_mem_free(rt, g.queue, g.cap * sizeof(*g.queue), MORI_MEM_ATOMIC);
+    mori_mem_free(rt, g.queue, g.cap * sizeof(*g.queue), MORI_MEM_BUFFER);
     mori_ptrmap_free(rt, &g.ids);
     return g.err;
 }

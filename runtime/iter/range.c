@@ -44,7 +44,7 @@ mor_obj *mor_range(mor_rt *rt, int64_t start, int64_t stop, int64_t step)
     int64_t len;
     if (range_length(rt, start, stop, step, &len) < 0)
         return NULL;
-    range_obj *r = (range_obj *)mori_obj_alloc(rt, &mori_range_type, sizeof(range_obj));
+    range_obj *r = (range_obj *)mori_obj_alloc_atomic(rt, &mori_range_type, sizeof(range_obj));
     if (r == NULL)
         return NULL;
     r->start = start;
@@ -171,7 +171,7 @@ static mor_obj *range_iter(mor_rt *rt, mor_obj *self)
 {
     range_obj *r = (range_obj *)self;
     rangeiter_obj *it =
-        (rangeiter_obj *)mori_obj_alloc(rt, &mori_rangeiter_type, sizeof(rangeiter_obj));
+        (rangeiter_obj *)mori_obj_alloc_atomic(rt, &mori_rangeiter_type, sizeof(rangeiter_obj));
     if (it == NULL)
         return NULL;
     it->next = r->start;

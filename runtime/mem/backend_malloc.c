@@ -60,3 +60,15 @@ void mori_backend_print_stats(mori_backend *b, FILE *out)
     fprintf(out, "glibc malloc: arena %zu bytes, in use %zu, free %zu, mmapped %zu\n", mi.arena,
             mi.uordblks, mi.fordblks, mi.hblkhd);
 }
+
+void *mori_backend_root_alloc(size_t n) { return calloc(1, n); }
+void mori_backend_root_free(void *p) { free(p); }
+bool mori_backend_counts_frees(void) { return true; }
+
+bool mori_backend_heap_stats(mori_backend *b, uint64_t *live, uint64_t *heap)
+{
+    (void)b;
+    (void)live;
+    (void)heap;
+    return false;
+}

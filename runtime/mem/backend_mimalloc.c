@@ -17,7 +17,8 @@ static inline mi_heap_t *heap_of(mori_backend *b, mori_mem_kind kind)
 {
     switch (kind) {
     case MORI_MEM_GC_OBJECT: return b->heaps[HEAP_GC];
-    case MORI_MEM_OBJECT: return b->heaps[HEAP_OBJ];
+    case MORI_MEM_OBJECT:
+    case MORI_MEM_ATOMIC_OBJECT: return b->heaps[HEAP_OBJ];
     default: return b->heaps[HEAP_BUF];
     }
 }
@@ -104,4 +105,16 @@ void mori_backend_print_stats(mori_backend *b, FILE *out)
     fprintf(out, "mimalloc %d.%d.%d process statistics:\n", mi_version() / 100,
             (mi_version() / 10) % 10, mi_version() % 10);
     mi_stats_print_out(backend_print_out, out);
+}
+
+void *mori_backend_root_alloc(size_t n) { return calloc(1, n); }
+void mori_backend_root_free(void *p) { free(p); }
+bool mori_backend_counts_frees(void) { return true; }
+
+bool mori_backend_heap_stats(mori_backend *b, uint64_t *live, uint64_t *heap)
+{
+    (void)b;
+    (void)live;
+    (void)heap;
+    return false;
 }

@@ -3,7 +3,7 @@
  * failure injection (and, later, tracing). On a failure: one emergency
  * collection, one retry, then MemoryError; nothing is leaked on the way. */
 #include "../core/rt.h"
-#include "../gc/gc.h"
+#include "../gc/collector.h"
 #include "trace.h"
 
 int mori_mem_init(mor_rt *rt)

@@ -10,10 +10,11 @@
  * in separate heaps so that live objects can be enumerated at shutdown; Boehm
  * allocates pointer-free kinds with GC_MALLOC_ATOMIC. */
 typedef enum mori_mem_kind {
-    MORI_MEM_GC_OBJECT, /* a GC object, collector links first */
-    MORI_MEM_OBJECT,    /* a plain object (never holds references) */
-    MORI_MEM_BUFFER,    /* a buffer that holds object pointers (list items, dict table) */
-    MORI_MEM_ATOMIC,    /* a buffer with no pointers (text, numbers) */
+    MORI_MEM_GC_OBJECT,     /* a GC object, collector links first */
+    MORI_MEM_OBJECT,        /* a plain object that may hold pointers (lru nodes, statistics) */
+    MORI_MEM_ATOMIC_OBJECT, /* a plain object with no pointers but its type (int, str, ...) */
+    MORI_MEM_BUFFER,        /* a buffer that holds object pointers (list items, dict table) */
+    MORI_MEM_ATOMIC,        /* a buffer with no pointers (text, numbers) */
     MORI_MEM_KINDS
 } mori_mem_kind;
 
@@ -32,6 +33,17 @@ MOR_INTERNAL bool mori_backend_visit(mori_backend *b, mori_mem_kind kind,
                                      void (*fn)(void *block, size_t size, void *ud), void *ud);
 MOR_INTERNAL const char *mori_backend_name(void);
 MOR_INTERNAL void mori_backend_print_stats(mori_backend *b, FILE *out);
+/* The runtime handle's own block: zeroed; for a conservative collector an
+ * uncollectable block that is scanned, so the handle's pointers are roots. */
+MOR_INTERNAL void *mori_backend_root_alloc(size_t n);
+MOR_INTERNAL void mori_backend_root_free(void *p);
+/* Is memory given back one block at a time through the funnel (refcounting)?
+ * False under a tracing collector, where the funnel's live counts (objects,
+ * bytes) mean nothing and the backend's heap figures are used instead. */
+MOR_INTERNAL bool mori_backend_counts_frees(void);
+/* Heap figures of a tracing backend (live and total heap bytes); false if
+ * the funnel's own counts are the truth. */
+MOR_INTERNAL bool mori_backend_heap_stats(mori_backend *b, uint64_t *live, uint64_t *heap);
 
 /* ---- pools: bounded free lists for the hottest small objects -------------- */
 typedef struct mori_pool {

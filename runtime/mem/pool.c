@@ -3,7 +3,7 @@
  * and giving their blocks back to the backend. */
 #include "pool.h"
 
-#include "../gc/gc.h"
+#include "../gc/collector.h"
 
 static void pool_setup(mori_pool *p, size_t blocksize, uint32_t max, mori_mem_kind kind)
 {
@@ -19,8 +19,8 @@ void mori_pool_init(mor_rt *rt)
 {
     mori_pool *pools = rt->mem.pools;
     /* sizes are those of the objects: see the types' files */
-    pool_setup(&pools[MORI_POOL_FLOAT], 24, 256, MORI_MEM_OBJECT);
-    pool_setup(&pools[MORI_POOL_INT], 24, 256, MORI_MEM_OBJECT);
+    pool_setup(&pools[MORI_POOL_FLOAT], 24, 256, MORI_MEM_ATOMIC_OBJECT);
+    pool_setup(&pools[MORI_POOL_INT], 24, 256, MORI_MEM_ATOMIC_OBJECT);
     pool_setup(&pools[MORI_POOL_LIST], MORI_GC_HEAD_SIZE + 40, 80, MORI_MEM_GC_OBJECT);
     for (unsigned i = 0; i < MORI_TUPLE_POOLS; i++)
         pool_setup(&pools[MORI_POOL_TUPLE0 + i], MORI_GC_HEAD_SIZE + 24 + 8 * (i + 1), 2000,

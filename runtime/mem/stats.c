@@ -38,6 +38,14 @@ void mor_alloc_get_stats(mor_rt *rt, mor_alloc_stats *out)
     out->total_frees = out->total_allocs - out->live_blocks;
     out->live_bytes = m->live_bytes;
     out->peak_bytes = m->peak_bytes;
+    uint64_t live, heap;
+    if (mori_backend_heap_stats(m->backend, &live, &heap)) {
+        /* a tracing collector: its heap is the truth, not the funnel's counts */
+        out->live_bytes = live;
+        out->peak_bytes = heap;
+        out->live_blocks = 0;
+        out->total_frees = 0;
+    }
     out->total_reallocs = m->reallocs;
     out->failed_allocs = m->failed;
     out->emergency_collections = m->emergencies;

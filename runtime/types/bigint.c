@@ -88,7 +88,7 @@ static mori_bigint *bigint_alloc(mor_rt *rt, size_t n)
         mor_raise(rt, MOR_EXC_MEMORY, "integer too large (%zu limbs)", n);
         return NULL;
     }
-    mor_obj *o = mori_obj_alloc(rt, &mori_int_type, mori_bigint_bytes(n));
+    mor_obj *o = mori_obj_alloc_atomic(rt, &mori_int_type, mori_bigint_bytes(n));
     if (o == NULL)
         return NULL;
     o->flags |= MORI_INT_BIG;

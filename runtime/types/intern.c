@@ -94,6 +94,8 @@ int mori_intern_add(mor_rt *rt, mor_obj *s)
     }
     intern_place(t, s);
     s->flags |= MORI_OF_INTERNED;
+    if (!(s->flags & MORI_OF_STATIC))
+        mori_gc_watch_interned(rt, s); /* a tracing collector must tell the table */
     return 0;
 }
 

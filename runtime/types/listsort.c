@@ -70,7 +70,7 @@ int mori_listsort(mor_rt *rt, mor_obj **a, int64_t n)
     if (n <= SORT_RUN)
         return 0;
     size_t tmp_bytes = (size_t)n * sizeof(mor_obj *); /* a left run is at most n - 1 items */
-    mor_obj **tmp = mori_mem_alloc(rt, tmp_bytes, MORI_MEM_ATOMIC);
+    mor_obj **tmp = mori_mem_alloc(rt, tmp_bytes, MORI_MEM_BUFFER);
     if (tmp == NULL)
         return -1;
     int rc = 0;
@@ -90,6 +90,6 @@ int mori_listsort(mor_rt *rt, mor_obj **a, int64_t n)
             }
         }
     }
-    mori_mem_free(rt, tmp, tmp_bytes, MORI_MEM_ATOMIC);
+    mori_mem_free(rt, tmp, tmp_bytes, MORI_MEM_BUFFER);
     return rc;
 }

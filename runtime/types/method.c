@@ -14,7 +14,7 @@ mor_obj *mori_call_with_self(mor_rt *rt, mor_obj *fn, mor_obj *self, size_t narg
     mor_obj *small[8];
     mor_obj **a = small;
     if (nargs + 1 > MORI_COUNTOF(small)) {
-        a = mori_mem_alloc(rt, (nargs + 1) * sizeof(mor_obj *), MORI_MEM_ATOMIC);
+        a = mori_mem_alloc(rt, (nargs + 1) * sizeof(mor_obj *), MORI_MEM_BUFFER);
         if (a == NULL)
             return NULL;
     }
@@ -23,7 +23,7 @@ mor_obj *mori_call_with_self(mor_rt *rt, mor_obj *fn, mor_obj *self, size_t narg
         memcpy(&a[1], args, nargs * sizeof(mor_obj *));
     mor_obj *r = mor_call(rt, fn, nargs + 1, a);
     if (a != small)
-        mori_mem_free(rt, a, (nargs + 1) * sizeof(mor_obj *), MORI_MEM_ATOMIC);
+        mori_mem_free(rt, a, (nargs + 1) * sizeof(mor_obj *), MORI_MEM_BUFFER);
     return r;
 }
 

@@ -9,7 +9,7 @@ mor_obj *mor_not_implemented(mor_rt *rt) { return &rt->notimpl; }
 
 static mor_obj *singletons_new_bool(mor_rt *rt, int64_t v)
 {
-    mori_int *b = (mori_int *)mori_obj_alloc(rt, &mori_bool_type, sizeof(mori_int));
+    mori_int *b = (mori_int *)mori_obj_alloc_atomic(rt, &mori_bool_type, sizeof(mori_int));
     if (b == NULL)
         return NULL;
     b->value = v;

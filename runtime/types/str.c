@@ -129,7 +129,7 @@ mor_obj *mori_str_alloc(mor_rt *rt, uint64_t nbytes, uint64_t len)
     }
     bool ascii = len == nbytes;
     size_t size = sizeof(mori_str) + (ascii ? 0 : sizeof(uint64_t)) + (size_t)nbytes + 1;
-    mor_obj *s = mori_obj_alloc(rt, &mori_str_type, size);
+    mor_obj *s = mori_obj_alloc_atomic(rt, &mori_str_type, size);
     if (s == NULL)
         return NULL;
     mori_str *so = (mori_str *)s;

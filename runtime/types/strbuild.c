@@ -49,7 +49,7 @@ int mor_str_append(mor_rt *rt, mor_obj **sp, mor_obj *b)
         return 0;
     uint64_t na = mori_str_nbytes(s);
     bool ascii = str_is_ascii(s) && str_is_ascii(b);
-    if (s->refcnt == 1 && !(s->flags & (MORI_OF_INTERNED | MORI_OF_STATIC)) && s != b &&
+    if (mori_uniquely_owned(s) && !(s->flags & (MORI_OF_INTERNED | MORI_OF_STATIC)) && s != b &&
         ascii == str_is_ascii(s)) {
         if (na + nb > MORI_STR_MAX_BYTES) {
             mor_raise(rt, MOR_EXC_OVERFLOW, "string is too large");
@@ -57,7 +57,7 @@ int mor_str_append(mor_rt *rt, mor_obj **sp, mor_obj *b)
         }
         uint64_t len = mori_str_len(s) + mori_str_len(b);
         size_t old = mori_str_size(s);
-        mor_obj *ns = mori_mem_grow(rt, s, old, old + (size_t)nb, MORI_MEM_OBJECT);
+        mor_obj *ns = mori_mem_grow(rt, s, old, old + (size_t)nb, MORI_MEM_ATOMIC_OBJECT);
         if (ns == NULL)
             return -1;
         char *d = mori_str_data(ns);
