@@ -319,7 +319,8 @@ static mor_obj *stat_sorted(mor_rt *rt, mor_obj *groups)
     mori_list *l = (mori_list *)list;
     while (mori_dict_next(groups, &pos, &k, &v))
         l->items[l->size++] = mor_newref(v);
-    qsort(l->items, (size_t)l->size, sizeof(mor_obj *), stat_qsort_cmp);
+    if (l->size > 1)
+        qsort(l->items, (size_t)l->size, sizeof(mor_obj *), stat_qsort_cmp);
     return list;
 }
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #ifdef HAVE_LIBDW
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #endif
 
@@ -128,6 +130,31 @@ static char *sym_path(struct mori_symbolizer *s, const char *file, const char *c
     return sym_strdup(buf);
 }
 
+#ifdef HAVE_LIBDW
+/* Without .debug_aranges (clang does not emit them by default) libdw cannot
+ * go from an address to its compilation unit: look through the units. */
+static void sym_lookup_cus(struct mori_symbolizer *s, Dwfl_Module *mod, uintptr_t pc,
+                           mori_symbol *out)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = NULL;
+    while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+        if (dwarf_haspc(cu, pc - bias) <= 0)
+            continue;
+        Dwarf_Line *line = dwarf_getsrc_die(cu, pc - bias);
+        int lineno = 0;
+        const char *file = line ? dwarf_linesrc(line, NULL, NULL) : NULL;
+        if (file == NULL || dwarf_lineno(line, &lineno) != 0)
+            return;
+        Dwarf_Attribute attr;
+        const char *comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+        out->file = sym_path(s, file, comp_dir);
+        out->line = lineno;
+        return;
+    }
+}
+#endif
+
 static void sym_lookup(struct mori_symbolizer *s, uintptr_t ip, mori_symbol *out)
 {
     /* a return address points after the call: look up the call itself */
@@ -148,6 +175,8 @@ static void sym_lookup(struct mori_symbolizer *s, uintptr_t ip, mori_symbol *out
         if (file != NULL) {
             out->file = sym_path(s, file, dwfl_line_comp_dir(line));
             out->line = lineno;
+        } else if (mod != NULL) {
+            sym_lookup_cus(s, mod, pc, out);
         }
     }
 #endif

@@ -599,9 +599,7 @@ static int dict_eq(mor_rt *rt, mor_obj *self, mor_obj *other)
         mor_incref(k);
         mor_incref(v);
         mor_obj *ov;
-        r = dict_hash(rt, k, &hash);
-        if (r == 0)
-            r = mori_dict_get_hashed(rt, other, k, hash, &ov);
+        r = dict_hash(rt, k, &hash) < 0 ? -1 : mori_dict_get_hashed(rt, other, k, hash, &ov);
         if (r == 1) {
             mor_incref(ov);
             r = mor_eq(rt, v, ov);
