@@ -6,7 +6,7 @@ and drops it, untraced and under tracemalloc.start(nframes) for nframes 1 and 5,
 the collector on (the default) and with gc.disable(). The modes are interleaved run by
 run (so that load changes hit them alike) and the median of RUNS runs is reported, with
 min and max; the slowdown is the median of each run's ratio to the untraced run of the
-same round. bench_trace runs this script
+same round. Times are the thread's CPU time (time.thread_time_ns), as in bench_trace. bench_trace runs this script
 beside its own measurement and prints both.
 
 usage: python3 trace_overhead.py [--json] [--quick]
@@ -36,9 +36,9 @@ def timed(n, nframes):
     gc.collect()
     if nframes:
         tracemalloc.start(nframes)
-    t0 = time.perf_counter_ns()
+    t0 = time.thread_time_ns()
     build_and_drop(n)
-    t1 = time.perf_counter_ns()
+    t1 = time.thread_time_ns()
     if nframes:
         tracemalloc.stop()
     return (t1 - t0) / n  # ns per item

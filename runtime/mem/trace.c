@@ -6,6 +6,7 @@
 #include <link.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/mman.h>
 
 #include "../core/rt.h"
 #include "trace.h"
@@ -25,6 +26,42 @@ static void trace_free_block(mori_tracer *t, void *p, size_t bytes)
     if (p != NULL)
         t->overhead -= bytes;
     free(p);
+}
+
+/* The traces table: beyond 2 MiB, whole huge pages of its own where the
+ * system gives them (transparent huge pages on request), because its slots
+ * are reached at random: with 4 KiB pages nearly every access would miss the
+ * TLB as well as the cache. bytes is a power of two. Zeroed. */
+#define TRACE_HUGE ((size_t)2 << 20)
+
+static void *trace_table_alloc(mori_tracer *t, size_t bytes)
+{
+    if (bytes < TRACE_HUGE)
+        return trace_calloc(t, 1, bytes);
+    size_t len = bytes + TRACE_HUGE;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *a = (char *)(((uintptr_t)p + TRACE_HUGE - 1) & ~(uintptr_t)(TRACE_HUGE - 1));
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    if (p + len > a + bytes)
+        munmap(a + bytes, (size_t)(p + len - (a + bytes)));
+#ifdef MADV_HUGEPAGE
+    madvise(a, bytes, MADV_HUGEPAGE); /* a hint: without it the table still works */
+#endif
+    t->overhead += bytes;
+    return a;
+}
+
+static void trace_table_free(mori_tracer *t, void *p, size_t bytes)
+{
+    if (bytes < TRACE_HUGE) {
+        trace_free_block(t, p, bytes);
+    } else if (p != NULL) {
+        munmap(p, bytes);
+        t->overhead -= bytes;
+    }
 }
 
 /* ---- where the runtime's code and this thread's stack are ----------------------------------- */
@@ -166,6 +203,17 @@ static mori_tb *tb_intern(mori_tracer *t, const mori_frame *f, int n)
 {
     if ((t->tbcount + 1) * 2 > (t->tbs ? t->tbmask + 1 : 0) && tb_table_grow(t) < 0)
         return NULL;
+    if (t->tbcount == t->tbvcap) {
+        size_t cap = t->tbvcap ? t->tbvcap * 2 : 256;
+        if (cap > UINT32_MAX)
+            return NULL;
+        mori_tb **nv = realloc(t->tbv, cap * sizeof(mori_tb *));
+        if (nv == NULL)
+            return NULL;
+        t->overhead += (cap - t->tbvcap) * sizeof(mori_tb *);
+        t->tbv = nv;
+        t->tbvcap = cap;
+    }
     uint64_t h = tb_hash(f, n);
     size_t i = (size_t)h & t->tbmask;
     for (; t->tbs[i] != NULL; i = (i + 1) & t->tbmask)
@@ -175,10 +223,11 @@ static mori_tb *tb_intern(mori_tracer *t, const mori_frame *f, int n)
     if (tb == NULL)
         return NULL;
     tb->hash = h;
+    tb->id = (uint32_t)t->tbcount;
     tb->nframes = (uint32_t)n;
     memcpy(tb->frames, f, (size_t)n * sizeof(mori_frame));
     t->tbs[i] = tb;
-    t->tbcount++;
+    t->tbv[t->tbcount++] = tb;
     return tb;
 }
 
@@ -208,95 +257,115 @@ static inline size_t trace_slot(uintptr_t p, size_t mask)
     return (size_t)(((uint64_t)p >> 4) * 0x9E3779B97F4A7C15ULL >> 17) & mask;
 }
 
-static int traces_grow(mori_tracer *t)
+/* Place e in its first free slot from home (the table has room). */
+static inline void traces_place(mori_trace_ent *tab, size_t mask, size_t home, mori_trace_ent e)
 {
-    size_t n = t->traces ? (t->tmask + 1) * 2 : 4096;
-    mori_trace_ent *nt = trace_calloc(t, n, sizeof(mori_trace_ent));
+    size_t j = home;
+    while (tab[j].ptr != 0)
+        j = (j + 1) & mask;
+    tab[j] = e;
+}
+
+/* Make room for `need` traces at a load of at most 1/2. Rehashing goes in
+ * batches whose new slots are prefetched first: the misses overlap. */
+static int traces_reserve(mori_tracer *t, size_t need)
+{
+    size_t old = t->traces ? t->tmask + 1 : 0;
+    if (need * 2 <= old)
+        return 0;
+    size_t n = old ? old : 4096;
+    while (need * 2 > n)
+        n *= 2;
+    mori_trace_ent *nt = trace_table_alloc(t, n * sizeof(mori_trace_ent));
     if (nt == NULL)
         return -1;
-    for (size_t i = 0; t->traces != NULL && i <= t->tmask; i++) {
-        if (t->traces[i].ptr == 0)
-            continue;
-        size_t j = trace_slot(t->traces[i].ptr, n - 1);
-        while (nt[j].ptr != 0)
-            j = (j + 1) & (n - 1);
-        nt[j] = t->traces[i];
+    size_t home[MORI_TRACE_BATCH], idx[MORI_TRACE_BATCH];
+    for (size_t i = 0; i < old;) {
+        size_t k = 0;
+        for (; i < old && k < MORI_TRACE_BATCH; i++) {
+            if (t->traces[i].ptr == 0)
+                continue;
+            idx[k] = i;
+            home[k] = trace_slot(t->traces[i].ptr, n - 1);
+            __builtin_prefetch(&nt[home[k]], 1);
+            k++;
+        }
+        for (size_t j = 0; j < k; j++)
+            traces_place(nt, n - 1, home[j], t->traces[idx[j]]);
     }
     if (t->traces != NULL)
-        trace_free_block(t, t->traces, (t->tmask + 1) * sizeof(mori_trace_ent));
+        trace_table_free(t, t->traces, old * sizeof(mori_trace_ent));
     t->traces = nt;
     t->tmask = n - 1;
     return 0;
 }
 
-/* Is the current allocation of n bytes sampled? Sets *weight to the
- * allocations it stands for. Exact tracing samples everything. */
-static bool trace_sampled(mori_tracer *t, size_t n, double *weight)
+/* What one traced block of n bytes counts for: its size and count, scaled
+ * when sampling. A sample of n bytes is taken with probability
+ * p = 1 - exp(-n / sample_bytes) (see trace_sampled); it stands for 1/p
+ * blocks. The same n always gives the same figures, so a free takes back
+ * exactly what the allocation added. */
+static void trace_weight(const mori_tracer *t, size_t n, uint64_t *size, uint64_t *count_fp)
 {
-    *weight = 1.0;
-    if (t->sample_bytes == 0)
-        return true;
-    t->sample_left -= (int64_t)n;
-    if (t->sample_left > 0)
-        return false;
-    /* the gap to the next sample is exponential with mean sample_bytes */
-    t->rng ^= t->rng << 13;
-    t->rng ^= t->rng >> 7;
-    t->rng ^= t->rng << 17;
-    double u = ((double)(t->rng >> 11) + 0.5) / 9007199254740992.0;
-    t->sample_left = (int64_t)(-log(u) * (double)t->sample_bytes) + 1;
-    double p = 1.0 - exp(-(double)n / (double)t->sample_bytes);
-    *weight = p > 0 ? 1.0 / p : 1.0;
-    return true;
+    if (t->sample_bytes == 0) {
+        *size = n;
+        *count_fp = MORI_TRACE_ONE;
+        return;
+    }
+    double p = -expm1(-(double)n / (double)t->sample_bytes);
+    double w = p > 0 ? 1.0 / p : 1.0;
+    *size = (uint64_t)((double)n * w + 0.5);
+    *count_fp = (uint64_t)(w * MORI_TRACE_ONE + 0.5);
 }
 
-void mori_trace_alloc(mor_rt *rt, void *p, size_t n)
+static void trace_count(mori_tracer *t, mori_tb *tb, size_t n, bool add)
 {
-    mori_tracer *t = rt->tracer;
-    double weight;
-    if (t == NULL || !t->tracing || !trace_sampled(t, n, &weight))
-        return;
-    if ((t->tcount + 1) * 2 > (t->traces ? t->tmask + 1 : 0) && traces_grow(t) < 0)
-        return; /* the tracer is out of memory: this block goes untraced */
-    mori_tb *tb = trace_site(t);
-    if (tb == NULL)
-        return;
-    size_t i = trace_slot((uintptr_t)p, t->tmask);
-    while (t->traces[i].ptr != 0 && t->traces[i].ptr != (uintptr_t)p)
+    uint64_t size, count_fp;
+    trace_weight(t, n, &size, &count_fp);
+    if (add) {
+        tb->size += size;
+        tb->count_fp += count_fp;
+        t->current += size;
+        if (t->current > t->peak)
+            t->peak = t->current;
+    } else {
+        tb->size -= size;
+        tb->count_fp -= count_fp;
+        t->current -= size;
+    }
+}
+
+static void trace_insert(mori_tracer *t, const mori_trace_op *op, size_t home)
+{
+    size_t i = home;
+    while (t->traces[i].ptr != 0 && t->traces[i].ptr != op->ptr)
         i = (i + 1) & t->tmask;
     mori_trace_ent *e = &t->traces[i];
     if (e->ptr == 0)
         t->tcount++;
-    else
-        t->current -= (uint64_t)((double)e->size * e->weight);
-    e->ptr = (uintptr_t)p;
-    e->size = n;
-    e->tb = tb;
-    e->weight = weight;
-    t->current += (uint64_t)((double)n * weight);
-    if (t->current > t->peak)
-        t->peak = t->current;
+    else /* allocated again with no free seen: the old block is gone */
+        trace_count(t, t->tbv[e->tb], e->size, false);
+    e->ptr = op->ptr;
+    e->tb = op->tb->id;
+    e->size = op->size > UINT32_MAX ? UINT32_MAX : (uint32_t)op->size;
+    trace_count(t, op->tb, op->size, true);
 }
 
-void mori_trace_free(mor_rt *rt, void *p)
+static void trace_remove(mori_tracer *t, const mori_trace_op *op, size_t home)
 {
-    mori_tracer *t = rt->tracer;
-    if (t == NULL || t->traces == NULL)
-        return;
-    size_t mask = t->tmask;
-    size_t i = trace_slot((uintptr_t)p, mask);
-    while (t->traces[i].ptr != (uintptr_t)p) {
+    size_t mask = t->tmask, i = home;
+    while (t->traces[i].ptr != op->ptr) {
         if (t->traces[i].ptr == 0)
             return; /* allocated before tracing started, or not sampled */
         i = (i + 1) & mask;
     }
-    t->current -= (uint64_t)((double)t->traces[i].size * t->traces[i].weight);
+    trace_count(t, t->tbv[t->traces[i].tb], op->size, false);
     t->tcount--;
     /* backward-shift deletion keeps linear probing free of tombstones */
     size_t hole = i;
     for (size_t j = (i + 1) & mask; t->traces[j].ptr != 0; j = (j + 1) & mask) {
-        size_t home = trace_slot(t->traces[j].ptr, mask);
-        bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        size_t h = trace_slot(t->traces[j].ptr, mask);
+        bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
         if (movable) {
             t->traces[hole] = t->traces[j];
             hole = j;
@@ -305,15 +374,70 @@ void mori_trace_free(mor_rt *rt, void *p)
     t->traces[hole].ptr = 0;
 }
 
-const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos)
+void mori_trace_flush(mori_tracer *t)
 {
-    for (size_t i = *pos; t->traces != NULL && i <= t->tmask; i++) {
-        if (t->traces[i].ptr != 0) {
-            *pos = i + 1;
-            return &t->traces[i];
-        }
+    unsigned n = t->nops;
+    if (n == 0)
+        return;
+    /* out of memory for the table: the pending allocations go untraced */
+    bool room = traces_reserve(t, t->tcount + t->nalloc_ops) == 0;
+    t->nops = t->nalloc_ops = 0;
+    if (t->traces == NULL)
+        return; /* nothing traced yet: the frees are of untraced blocks */
+    size_t home[MORI_TRACE_BATCH];
+    for (unsigned i = 0; i < n; i++) {
+        home[i] = trace_slot(t->ops[i].ptr, t->tmask);
+        __builtin_prefetch(&t->traces[home[i]], 1);
     }
-    return NULL;
+    for (unsigned i = 0; i < n; i++) {
+        if (t->ops[i].tb == NULL)
+            trace_remove(t, &t->ops[i], home[i]);
+        else if (room)
+            trace_insert(t, &t->ops[i], home[i]);
+    }
+}
+
+/* Is the current allocation of n bytes sampled? Exact tracing samples
+ * everything. Sampling: the bytes between samples are exponentially
+ * distributed with mean sample_bytes, so that a block of n bytes is sampled
+ * with probability 1 - exp(-n / sample_bytes) whatever came before it. */
+static bool trace_sampled(mori_tracer *t, size_t n)
+{
+    if (t->sample_bytes == 0)
+        return true;
+    t->sample_left -= (int64_t)n;
+    if (t->sample_left > 0)
+        return false;
+    t->rng ^= t->rng << 13;
+    t->rng ^= t->rng >> 7;
+    t->rng ^= t->rng << 17;
+    double u = ((double)(t->rng >> 11) + 0.5) / 9007199254740992.0;
+    t->sample_left = (int64_t)(-log(u) * (double)t->sample_bytes) + 1;
+    return true;
+}
+
+void mori_trace_alloc(mor_rt *rt, void *p, size_t n)
+{
+    mori_tracer *t = rt->tracer;
+    if (t == NULL || !t->tracing || !trace_sampled(t, n))
+        return;
+    mori_tb *tb = trace_site(t);
+    if (tb == NULL)
+        return; /* the tracer is out of memory: this block goes untraced */
+    if (t->nops == MORI_TRACE_BATCH)
+        mori_trace_flush(t);
+    t->ops[t->nops++] = (mori_trace_op){(uintptr_t)p, n, tb};
+    t->nalloc_ops++;
+}
+
+void mori_trace_free(mor_rt *rt, void *p, size_t n)
+{
+    mori_tracer *t = rt->tracer;
+    if (t == NULL || (t->tcount == 0 && t->nalloc_ops == 0))
+        return; /* nothing traced: p cannot be */
+    if (t->nops == MORI_TRACE_BATCH)
+        mori_trace_flush(t);
+    t->ops[t->nops++] = (mori_trace_op){(uintptr_t)p, n, NULL};
 }
 
 /* ---- control --------------------------------------------------------------------------------------- */
@@ -322,9 +446,10 @@ const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos)
 static void trace_forget(mori_tracer *t)
 {
     if (t->traces != NULL)
-        trace_free_block(t, t->traces, (t->tmask + 1) * sizeof(mori_trace_ent));
+        trace_table_free(t, t->traces, (t->tmask + 1) * sizeof(mori_trace_ent));
     t->traces = NULL;
     t->tmask = t->tcount = 0;
+    t->nops = t->nalloc_ops = 0;
     for (size_t i = 0; t->tbs != NULL && i <= t->tbmask; i++)
         if (t->tbs[i] != NULL)
             trace_free_block(t, t->tbs[i], sizeof(mori_tb) + t->tbs[i]->nframes * sizeof(mori_frame));
@@ -332,6 +457,10 @@ static void trace_forget(mori_tracer *t)
         trace_free_block(t, t->tbs, (t->tbmask + 1) * sizeof(mori_tb *));
     t->tbs = NULL;
     t->tbmask = t->tbcount = 0;
+    if (t->tbv != NULL)
+        trace_free_block(t, t->tbv, t->tbvcap * sizeof(mori_tb *));
+    t->tbv = NULL;
+    t->tbvcap = 0;
     memset(t->cache, 0, sizeof(t->cache));
     t->current = t->peak = 0;
 }
@@ -389,6 +518,8 @@ bool mor_trace_is_tracing(mor_rt *rt) { return rt->tracer != NULL && rt->tracer-
 void mor_trace_get_memory(mor_rt *rt, size_t *current, size_t *peak)
 {
     mori_tracer *t = rt->tracer;
+    if (t != NULL)
+        mori_trace_flush(t);
     if (current != NULL)
         *current = t && t->tracing ? (size_t)t->current : 0;
     if (peak != NULL)
@@ -397,8 +528,10 @@ void mor_trace_get_memory(mor_rt *rt, size_t *current, size_t *peak)
 
 void mor_trace_reset_peak(mor_rt *rt)
 {
-    if (rt->tracer != NULL)
+    if (rt->tracer != NULL) {
+        mori_trace_flush(rt->tracer);
         rt->tracer->peak = rt->tracer->current;
+    }
 }
 
 void mor_trace_clear(mor_rt *rt)

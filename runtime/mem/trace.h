@@ -20,18 +20,38 @@ typedef struct mori_frame {
     int32_t line;
 } mori_frame;
 
+/* An interned traceback, and what the live traced blocks allocated there add
+ * up to (per-site aggregation: a snapshot reads these, not every block). */
 typedef struct mori_tb {
     uint64_t hash;
+    uint64_t size;     /* bytes; each sample scaled by its weight when sampling */
+    uint64_t count_fp; /* blocks, in units of 1/MORI_TRACE_ONE (weights are fractional) */
+    uint32_t id;       /* index in the tracer's tbv */
     uint32_t nframes;
     mori_frame frames[]; /* most recent first */
 } mori_tb;
 
+#define MORI_TRACE_ONE 65536u
+
+/* A traced block, 16 bytes. On free the funnel passes the size again; the
+ * size kept here (saturated at 4 GiB - 1) serves only when a block is
+ * allocated again without a free seen (a collector that frees on its own). */
 typedef struct mori_trace_ent {
     uintptr_t ptr; /* 0: empty slot */
-    uint64_t size;
-    mori_tb *tb;
-    double weight; /* allocations this trace stands for (1 unless sampling) */
+    uint32_t tb;   /* traceback id */
+    uint32_t size;
 } mori_trace_ent;
+
+/* An allocation (tb != NULL) or free not yet applied to the traces table.
+ * Applying them in batches lets the table's cache misses overlap (each batch
+ * prefetches its slots first); queries flush the batch before reading. */
+typedef struct mori_trace_op {
+    uintptr_t ptr;
+    size_t size;
+    mori_tb *tb;
+} mori_trace_op;
+
+#define MORI_TRACE_BATCH 64
 
 typedef struct mori_profile_mark {
     const char *file, *func; /* string literals of the caller (__FILE__, __func__) */
@@ -51,9 +71,14 @@ typedef struct mori_tracer {
     /* traces: open addressing on the block address, backward-shift deletion */
     mori_trace_ent *traces;
     size_t tmask, tcount;
-    /* interned tracebacks */
+    /* operations not yet applied to traces; nalloc_ops of them allocations */
+    mori_trace_op ops[MORI_TRACE_BATCH];
+    unsigned nops, nalloc_ops;
+    /* interned tracebacks: a hash set, and by id (tbv[0 .. tbcount)) */
     mori_tb **tbs;
     size_t tbmask, tbcount;
+    mori_tb **tbv;
+    size_t tbvcap;
     /* a direct-mapped cache from a first frame to its one-frame traceback */
     struct {
         uintptr_t ip;
@@ -79,9 +104,11 @@ typedef struct mori_tracer {
 
 /* ---- "trace.c" ------------------------------------------------------------------------- */
 MOR_INTERNAL void mori_trace_alloc(mor_rt *rt, void *p, size_t n);
-MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p);
+/* n: the size the block was allocated (or last resized) with */
+MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p, size_t n);
 MOR_INTERNAL void mori_trace_fini(mor_rt *rt);
-/* Iterate the live traces: *pos starts at 0; NULL at the end. */
-MOR_INTERNAL const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos);
+/* Apply the pending operations: current, peak and the tracebacks' sums are
+ * exact afterwards. Every reader of them calls this first. */
+MOR_INTERNAL void mori_trace_flush(mori_tracer *t);
 
 #endif
