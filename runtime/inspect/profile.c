@@ -12,7 +12,6 @@ __attribute__((noinline)) void mor_profile_mark(mor_rt *rt, const char *file, in
     mori_tracer *t = rt->tracer;
     if (t == NULL || !t->tracing || file == NULL)
         return; /* nothing to measure */
-    mori_trace_flush(t);
     if (t->nmarks == t->markcap) {
         size_t cap = t->markcap ? t->markcap * 2 : 64;
         mori_profile_mark *m = realloc(t->marks, cap * sizeof(*m));

@@ -72,7 +72,6 @@ mor_obj *mor_trace_snapshot(mor_rt *rt)
     /* the snapshot's own memory is not traced */
     t->tracing = false;
     mor_obj *result = NULL;
-    mori_trace_flush(t);
     size_t nframes = 0, live = 0;
     for (size_t i = 0; i < t->tbcount; i++) {
         if (t->tbv[i]->count_fp == 0)

@@ -28,10 +28,10 @@ static void trace_free_block(mori_tracer *t, void *p, size_t bytes)
     free(p);
 }
 
-/* The traces table: beyond 2 MiB, whole huge pages of its own where the
- * system gives them (transparent huge pages on request), because its slots
- * are reached at random: with 4 KiB pages nearly every access would miss the
- * TLB as well as the cache. bytes is a power of two. Zeroed. */
+/* The directory of windows: beyond 2 MiB, whole huge pages of its own where
+ * the system gives them (transparent huge pages on request), because its
+ * entries are reached at random: with 4 KiB pages nearly every access would
+ * miss the TLB as well as the cache. bytes is a power of two. Zeroed. */
 #define TRACE_HUGE ((size_t)2 << 20)
 
 static void *trace_table_alloc(mori_tracer *t, size_t bytes)
@@ -250,61 +250,12 @@ static mori_tb *trace_site(mori_tracer *t)
     return tb_intern(t, frames, n);
 }
 
-/* ---- the traces table ------------------------------------------------------------------------------ */
+/* ---- what a traced block counts for ------------------------------------------------------------ */
 
-static inline size_t trace_slot(uintptr_t p, size_t mask)
-{
-    return (size_t)(((uint64_t)p >> 4) * 0x9E3779B97F4A7C15ULL >> 17) & mask;
-}
-
-/* Place e in its first free slot from home (the table has room). */
-static inline void traces_place(mori_trace_ent *tab, size_t mask, size_t home, mori_trace_ent e)
-{
-    size_t j = home;
-    while (tab[j].ptr != 0)
-        j = (j + 1) & mask;
-    tab[j] = e;
-}
-
-/* Make room for `need` traces at a load of at most 1/2. Rehashing goes in
- * batches whose new slots are prefetched first: the misses overlap. */
-static int traces_reserve(mori_tracer *t, size_t need)
-{
-    size_t old = t->traces ? t->tmask + 1 : 0;
-    if (need * 2 <= old)
-        return 0;
-    size_t n = old ? old : 4096;
-    while (need * 2 > n)
-        n *= 2;
-    mori_trace_ent *nt = trace_table_alloc(t, n * sizeof(mori_trace_ent));
-    if (nt == NULL)
-        return -1;
-    size_t home[MORI_TRACE_BATCH], idx[MORI_TRACE_BATCH];
-    for (size_t i = 0; i < old;) {
-        size_t k = 0;
-        for (; i < old && k < MORI_TRACE_BATCH; i++) {
-            if (t->traces[i].ptr == 0)
-                continue;
-            idx[k] = i;
-            home[k] = trace_slot(t->traces[i].ptr, n - 1);
-            __builtin_prefetch(&nt[home[k]], 1);
-            k++;
-        }
-        for (size_t j = 0; j < k; j++)
-            traces_place(nt, n - 1, home[j], t->traces[idx[j]]);
-    }
-    if (t->traces != NULL)
-        trace_table_free(t, t->traces, old * sizeof(mori_trace_ent));
-    t->traces = nt;
-    t->tmask = n - 1;
-    return 0;
-}
-
-/* What one traced block of n bytes counts for: its size and count, scaled
- * when sampling. A sample of n bytes is taken with probability
- * p = 1 - exp(-n / sample_bytes) (see trace_sampled); it stands for 1/p
- * blocks. The same n always gives the same figures, so a free takes back
- * exactly what the allocation added. */
+/* Its size and count, scaled when sampling. A sample of n bytes is taken
+ * with probability p = 1 - exp(-n / sample_bytes) (see trace_sampled); it
+ * stands for 1/p blocks. The same n always gives the same figures, so a free
+ * takes back exactly what the allocation added. */
 static void trace_weight(const mori_tracer *t, size_t n, uint64_t *size, uint64_t *count_fp)
 {
     if (t->sample_bytes == 0) {
@@ -318,10 +269,11 @@ static void trace_weight(const mori_tracer *t, size_t n, uint64_t *size, uint64_
     *count_fp = (uint64_t)(w * MORI_TRACE_ONE + 0.5);
 }
 
-static void trace_count(mori_tracer *t, mori_tb *tb, size_t n, bool add)
+static inline void trace_count(mori_tracer *t, mori_tb *tb, size_t n, bool add)
 {
-    uint64_t size, count_fp;
-    trace_weight(t, n, &size, &count_fp);
+    uint64_t size = n, count_fp = MORI_TRACE_ONE;
+    if (t->sample_bytes != 0)
+        trace_weight(t, n, &size, &count_fp);
     if (add) {
         tb->size += size;
         tb->count_fp += count_fp;
@@ -335,65 +287,253 @@ static void trace_count(mori_tracer *t, mori_tb *tb, size_t n, bool add)
     }
 }
 
-static void trace_insert(mori_tracer *t, const mori_trace_op *op, size_t home)
+/* ---- chunks: the traced blocks of one window ---------------------------------------------------- */
+
+#define TRACE_WSHIFT 12
+#define TRACE_WMASK (((uintptr_t)1 << TRACE_WSHIFT) - 1)
+#define TRACE_SIZE_MAX ((1u << 20) - 1) /* sizes kept saturate here */
+
+typedef struct trace_slot {
+    uint32_t tb1;      /* traceback id + 1; 0: empty */
+    uint32_t off_size; /* offset in the window (low 12 bits) | size << 12 */
+} trace_slot;
+
+/* cap is a power of two >= 8, count <= 3/4 of it; a block's home slot is
+ * its offset scaled to cap (monotonic: neighbours stay neighbours), and
+ * collisions probe forward, wrapping around. */
+struct mori_trace_chunk {
+    uint32_t cap, count;
+    trace_slot slots[];
+};
+
+static inline uint32_t chunk_home(uint32_t off, uint32_t cap)
 {
-    size_t i = home;
-    while (t->traces[i].ptr != 0 && t->traces[i].ptr != op->ptr)
-        i = (i + 1) & t->tmask;
-    mori_trace_ent *e = &t->traces[i];
-    if (e->ptr == 0)
-        t->tcount++;
-    else /* allocated again with no free seen: the old block is gone */
-        trace_count(t, t->tbv[e->tb], e->size, false);
-    e->ptr = op->ptr;
-    e->tb = op->tb->id;
-    e->size = op->size > UINT32_MAX ? UINT32_MAX : (uint32_t)op->size;
-    trace_count(t, op->tb, op->size, true);
+    return (uint32_t)(((uint64_t)off * cap) >> TRACE_WSHIFT) & (cap - 1);
 }
 
-static void trace_remove(mori_tracer *t, const mori_trace_op *op, size_t home)
+static inline uint32_t slot_off(const trace_slot *s) { return s->off_size & (uint32_t)TRACE_WMASK; }
+
+static size_t chunk_bytes(uint32_t cap)
 {
-    size_t mask = t->tmask, i = home;
-    while (t->traces[i].ptr != op->ptr) {
-        if (t->traces[i].ptr == 0)
-            return; /* allocated before tracing started, or not sampled */
-        i = (i + 1) & mask;
+    return sizeof(mori_trace_chunk) + (size_t)cap * sizeof(trace_slot);
+}
+
+/* The slot holding off, or of the empty slot where it would go. */
+static inline uint32_t chunk_find(const mori_trace_chunk *c, uint32_t off)
+{
+    uint32_t i = chunk_home(off, c->cap);
+    while (c->slots[i].tb1 != 0 && slot_off(&c->slots[i]) != off)
+        i = (i + 1) & (c->cap - 1);
+    return i;
+}
+
+static mori_trace_chunk *chunk_new(mori_tracer *t, uint32_t cap)
+{
+    mori_trace_chunk *c = trace_calloc(t, 1, chunk_bytes(cap));
+    if (c != NULL)
+        c->cap = cap;
+    return c;
+}
+
+/* A copy of c with twice the slots (c is freed), or NULL (c is kept). */
+static mori_trace_chunk *chunk_grow(mori_tracer *t, mori_trace_chunk *c)
+{
+    mori_trace_chunk *nc = chunk_new(t, c->cap * 2);
+    if (nc == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < c->cap; i++) {
+        if (c->slots[i].tb1 == 0)
+            continue;
+        nc->slots[chunk_find(nc, slot_off(&c->slots[i]))] = c->slots[i];
     }
-    trace_count(t, t->tbv[t->traces[i].tb], op->size, false);
-    t->tcount--;
-    /* backward-shift deletion keeps linear probing free of tombstones */
-    size_t hole = i;
-    for (size_t j = (i + 1) & mask; t->traces[j].ptr != 0; j = (j + 1) & mask) {
-        size_t h = trace_slot(t->traces[j].ptr, mask);
+    nc->count = c->count;
+    trace_free_block(t, c, chunk_bytes(c->cap));
+    return nc;
+}
+
+/* Empty slot i, shifting back the entries of its probe run that may move. */
+static void chunk_remove(mori_trace_chunk *c, uint32_t i)
+{
+    uint32_t mask = c->cap - 1, hole = i;
+    for (uint32_t j = (i + 1) & mask; c->slots[j].tb1 != 0; j = (j + 1) & mask) {
+        uint32_t h = chunk_home(slot_off(&c->slots[j]), c->cap);
         bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
         if (movable) {
-            t->traces[hole] = t->traces[j];
+            c->slots[hole] = c->slots[j];
             hole = j;
         }
     }
-    t->traces[hole].ptr = 0;
+    c->slots[hole].tb1 = 0;
+    c->count--;
 }
 
-void mori_trace_flush(mori_tracer *t)
+/* ---- the directory of windows ------------------------------------------------------------------- */
+
+static inline size_t dir_home(uintptr_t w, size_t mask)
 {
-    unsigned n = t->nops;
-    if (n == 0)
-        return;
-    /* out of memory for the table: the pending allocations go untraced */
-    bool room = traces_reserve(t, t->tcount + t->nalloc_ops) == 0;
-    t->nops = t->nalloc_ops = 0;
-    if (t->traces == NULL)
-        return; /* nothing traced yet: the frees are of untraced blocks */
-    size_t home[MORI_TRACE_BATCH];
-    for (unsigned i = 0; i < n; i++) {
-        home[i] = trace_slot(t->ops[i].ptr, t->tmask);
-        __builtin_prefetch(&t->traces[home[i]], 1);
+    return (size_t)((uint64_t)w * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+}
+
+/* The entry of window w, or the empty entry where it would go. */
+static inline mori_trace_dirent *dir_find(const mori_tracer *t, uintptr_t w)
+{
+    size_t i = dir_home(w, t->dirmask);
+    while (t->dir[i].window != 0 && t->dir[i].window != w)
+        i = (i + 1) & t->dirmask;
+    return &t->dir[i];
+}
+
+/* Room for one more window at a load of at most 1/2. */
+static int dir_reserve(mori_tracer *t)
+{
+    size_t old = t->dir ? t->dirmask + 1 : 0;
+    if ((t->dircount + 1) * 2 <= old)
+        return 0;
+    size_t n = old ? old * 2 : 1024;
+    mori_trace_dirent *nd = trace_table_alloc(t, n * sizeof(mori_trace_dirent));
+    if (nd == NULL)
+        return -1;
+    for (size_t i = 0; i < old; i++) {
+        if (t->dir[i].window == 0)
+            continue;
+        size_t j = dir_home(t->dir[i].window, n - 1);
+        while (nd[j].window != 0)
+            j = (j + 1) & (n - 1);
+        nd[j] = t->dir[i];
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (t->ops[i].tb == NULL)
-            trace_remove(t, &t->ops[i], home[i]);
-        else if (room)
-            trace_insert(t, &t->ops[i], home[i]);
+    if (t->dir != NULL)
+        trace_table_free(t, t->dir, old * sizeof(mori_trace_dirent));
+    t->dir = nd;
+    t->dirmask = n - 1;
+    return 0;
+}
+
+static void dir_remove(mori_tracer *t, mori_trace_dirent *e)
+{
+    size_t mask = t->dirmask, hole = (size_t)(e - t->dir);
+    for (size_t j = (hole + 1) & mask; t->dir[j].window != 0; j = (j + 1) & mask) {
+        size_t h = dir_home(t->dir[j].window, mask);
+        bool movable = hole <= j ? (h <= hole || h > j) : (h <= hole && h > j);
+        if (movable) {
+            t->dir[hole] = t->dir[j];
+            hole = j;
+        }
+    }
+    t->dir[hole].window = 0;
+    t->dir[hole].chunk = NULL;
+    t->dircount--;
+}
+
+static inline mori_trace_dirent *wcache_of(mori_tracer *t, uintptr_t w)
+{
+    return &t->wcache[(uint64_t)w * 0x9E3779B97F4A7C15ULL >> 58]; /* 64 entries */
+}
+
+/* The chunk of window w from the cache or the directory; NULL if none. */
+static inline mori_trace_chunk *window_chunk(mori_tracer *t, uintptr_t w)
+{
+    mori_trace_dirent *c = wcache_of(t, w);
+    if (c->window == w)
+        return c->chunk;
+    if (t->dir == NULL)
+        return NULL;
+    mori_trace_dirent *e = dir_find(t, w);
+    if (e->window == 0)
+        return NULL;
+    *c = *e;
+    return e->chunk;
+}
+
+/* A chunk changed place (or went, chunk NULL): the directory and the cache follow. */
+static void window_set(mori_tracer *t, uintptr_t w, mori_trace_chunk *chunk)
+{
+    mori_trace_dirent *e = dir_find(t, w);
+    mori_trace_dirent *c = wcache_of(t, w);
+    if (chunk == NULL) {
+        dir_remove(t, e);
+        if (c->window == w)
+            c->window = 0;
+        return;
+    }
+    e->chunk = chunk;
+    c->window = w;
+    c->chunk = chunk;
+}
+
+/* The first size of a window's chunk. Allocators keep blocks of one size
+ * together, so the window will likely fill with blocks of n bytes: room for
+ * those (up to 256), to spare the growths. Samples are sparse: the least. */
+static uint32_t chunk_guess(const mori_tracer *t, size_t n)
+{
+    if (t->sample_bytes != 0 || n >= 512)
+        return 8;
+    size_t blocks = ((size_t)1 << TRACE_WSHIFT) / (n < 16 ? 16 : n);
+    uint32_t cap = 8;
+    while (cap < 256 && (blocks + 1) * 4 > (size_t)cap * 3)
+        cap *= 2;
+    return cap;
+}
+
+/* ---- recording ---------------------------------------------------------------------------------- */
+
+static void trace_insert(mori_tracer *t, uintptr_t p, size_t n, mori_tb *tb)
+{
+    uintptr_t w = p >> TRACE_WSHIFT;
+    uint32_t off = (uint32_t)(p & TRACE_WMASK);
+    mori_trace_chunk *c = window_chunk(t, w);
+    if (c == NULL) {
+        if (dir_reserve(t) < 0 || (c = chunk_new(t, chunk_guess(t, n))) == NULL)
+            return; /* the tracer is out of memory: this block goes untraced */
+        mori_trace_dirent *e = dir_find(t, w);
+        e->window = w;
+        e->chunk = c;
+        t->dircount++;
+        *wcache_of(t, w) = *e;
+    }
+    uint32_t i = chunk_find(c, off);
+    trace_slot *s = &c->slots[i];
+    if (s->tb1 != 0) {
+        /* allocated again with no free seen (a collector that frees on its
+         * own): the old block is gone; past the kept size, its site's mean */
+        mori_tb *old = t->tbv[s->tb1 - 1];
+        size_t old_n = s->off_size >> TRACE_WSHIFT;
+        if (old_n == TRACE_SIZE_MAX && old->count_fp > 0)
+            old_n = (size_t)(old->size * MORI_TRACE_ONE / old->count_fp);
+        trace_count(t, old, old_n, false);
+    } else {
+        if ((c->count + 1) * 4 > c->cap * 3) {
+            mori_trace_chunk *nc = chunk_grow(t, c);
+            if (nc == NULL)
+                return;
+            window_set(t, w, nc);
+            c = nc;
+            i = chunk_find(c, off);
+            s = &c->slots[i];
+        }
+        c->count++;
+        t->tcount++;
+    }
+    s->tb1 = tb->id + 1;
+    s->off_size = off | (uint32_t)(n < TRACE_SIZE_MAX ? n : TRACE_SIZE_MAX) << TRACE_WSHIFT;
+    trace_count(t, tb, n, true);
+}
+
+static void trace_remove(mori_tracer *t, uintptr_t p, size_t n)
+{
+    uintptr_t w = p >> TRACE_WSHIFT;
+    uint32_t off = (uint32_t)(p & TRACE_WMASK);
+    mori_trace_chunk *c = window_chunk(t, w);
+    if (c == NULL)
+        return; /* allocated before tracing started, or not sampled */
+    uint32_t i = chunk_find(c, off);
+    if (c->slots[i].tb1 == 0)
+        return;
+    trace_count(t, t->tbv[c->slots[i].tb1 - 1], n, false);
+    chunk_remove(c, i);
+    t->tcount--;
+    if (c->count == 0) {
+        window_set(t, w, NULL);
+        trace_free_block(t, c, chunk_bytes(c->cap));
     }
 }
 
@@ -422,22 +562,15 @@ void mori_trace_alloc(mor_rt *rt, void *p, size_t n)
     if (t == NULL || !t->tracing || !trace_sampled(t, n))
         return;
     mori_tb *tb = trace_site(t);
-    if (tb == NULL)
-        return; /* the tracer is out of memory: this block goes untraced */
-    if (t->nops == MORI_TRACE_BATCH)
-        mori_trace_flush(t);
-    t->ops[t->nops++] = (mori_trace_op){(uintptr_t)p, n, tb};
-    t->nalloc_ops++;
+    if (tb != NULL) /* else the tracer is out of memory: this block goes untraced */
+        trace_insert(t, (uintptr_t)p, n, tb);
 }
 
 void mori_trace_free(mor_rt *rt, void *p, size_t n)
 {
     mori_tracer *t = rt->tracer;
-    if (t == NULL || (t->tcount == 0 && t->nalloc_ops == 0))
-        return; /* nothing traced: p cannot be */
-    if (t->nops == MORI_TRACE_BATCH)
-        mori_trace_flush(t);
-    t->ops[t->nops++] = (mori_trace_op){(uintptr_t)p, n, NULL};
+    if (t != NULL && t->tcount > 0)
+        trace_remove(t, (uintptr_t)p, n);
 }
 
 /* ---- control --------------------------------------------------------------------------------------- */
@@ -445,11 +578,14 @@ void mori_trace_free(mor_rt *rt, void *p, size_t n)
 /* Forget every trace and traceback (the frame stack and marks stay). */
 static void trace_forget(mori_tracer *t)
 {
-    if (t->traces != NULL)
-        trace_table_free(t, t->traces, (t->tmask + 1) * sizeof(mori_trace_ent));
-    t->traces = NULL;
-    t->tmask = t->tcount = 0;
-    t->nops = t->nalloc_ops = 0;
+    for (size_t i = 0; t->dir != NULL && i <= t->dirmask; i++)
+        if (t->dir[i].window != 0)
+            trace_free_block(t, t->dir[i].chunk, chunk_bytes(t->dir[i].chunk->cap));
+    if (t->dir != NULL)
+        trace_table_free(t, t->dir, (t->dirmask + 1) * sizeof(mori_trace_dirent));
+    t->dir = NULL;
+    t->dirmask = t->dircount = t->tcount = 0;
+    memset(t->wcache, 0, sizeof(t->wcache));
     for (size_t i = 0; t->tbs != NULL && i <= t->tbmask; i++)
         if (t->tbs[i] != NULL)
             trace_free_block(t, t->tbs[i], sizeof(mori_tb) + t->tbs[i]->nframes * sizeof(mori_frame));
@@ -518,8 +654,6 @@ bool mor_trace_is_tracing(mor_rt *rt) { return rt->tracer != NULL && rt->tracer-
 void mor_trace_get_memory(mor_rt *rt, size_t *current, size_t *peak)
 {
     mori_tracer *t = rt->tracer;
-    if (t != NULL)
-        mori_trace_flush(t);
     if (current != NULL)
         *current = t && t->tracing ? (size_t)t->current : 0;
     if (peak != NULL)
@@ -528,10 +662,8 @@ void mor_trace_get_memory(mor_rt *rt, size_t *current, size_t *peak)
 
 void mor_trace_reset_peak(mor_rt *rt)
 {
-    if (rt->tracer != NULL) {
-        mori_trace_flush(rt->tracer);
+    if (rt->tracer != NULL)
         rt->tracer->peak = rt->tracer->current;
-    }
 }
 
 void mor_trace_clear(mor_rt *rt)

@@ -33,25 +33,20 @@ typedef struct mori_tb {
 
 #define MORI_TRACE_ONE 65536u
 
-/* A traced block, 16 bytes. On free the funnel passes the size again; the
- * size kept here (saturated at 4 GiB - 1) serves only when a block is
- * allocated again without a free seen (a collector that frees on its own). */
-typedef struct mori_trace_ent {
-    uintptr_t ptr; /* 0: empty slot */
-    uint32_t tb;   /* traceback id */
-    uint32_t size;
-} mori_trace_ent;
+/* The traced blocks are kept by 4 KiB window of addresses: a directory maps
+ * a window to its chunk, a small open-addressing table of the window's
+ * blocks whose home slot grows with the offset in the window. Blocks that
+ * are allocated (or freed) one after another are mostly neighbours in
+ * memory, so their traces are neighbours too: the tracer's accesses stay
+ * in the cache where a table hashed on the whole address misses on each. */
+typedef struct mori_trace_chunk mori_trace_chunk;
 
-/* An allocation (tb != NULL) or free not yet applied to the traces table.
- * Applying them in batches lets the table's cache misses overlap (each batch
- * prefetches its slots first); queries flush the batch before reading. */
-typedef struct mori_trace_op {
-    uintptr_t ptr;
-    size_t size;
-    mori_tb *tb;
-} mori_trace_op;
+typedef struct mori_trace_dirent {
+    uintptr_t window; /* address >> 12; 0: empty (the first page is never mapped) */
+    mori_trace_chunk *chunk;
+} mori_trace_dirent;
 
-#define MORI_TRACE_BATCH 64
+#define MORI_TRACE_WCACHE 64 /* recently used windows, direct-mapped (hashed) */
 
 typedef struct mori_profile_mark {
     const char *file, *func; /* string literals of the caller (__FILE__, __func__) */
@@ -68,12 +63,12 @@ typedef struct mori_tracer {
     uint64_t sample_bytes;
     int64_t sample_left;
     uint64_t rng;
-    /* traces: open addressing on the block address, backward-shift deletion */
-    mori_trace_ent *traces;
-    size_t tmask, tcount;
-    /* operations not yet applied to traces; nalloc_ops of them allocations */
-    mori_trace_op ops[MORI_TRACE_BATCH];
-    unsigned nops, nalloc_ops;
+    /* traces: the directory of windows (open addressing, backward-shift
+     * deletion), its cache, and the number of live traces */
+    mori_trace_dirent *dir;
+    size_t dirmask, dircount;
+    mori_trace_dirent wcache[MORI_TRACE_WCACHE];
+    size_t tcount;
     /* interned tracebacks: a hash set, and by id (tbv[0 .. tbcount)) */
     mori_tb **tbs;
     size_t tbmask, tbcount;
@@ -107,8 +102,5 @@ MOR_INTERNAL void mori_trace_alloc(mor_rt *rt, void *p, size_t n);
 /* n: the size the block was allocated (or last resized) with */
 MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p, size_t n);
 MOR_INTERNAL void mori_trace_fini(mor_rt *rt);
-/* Apply the pending operations: current, peak and the tracebacks' sums are
- * exact afterwards. Every reader of them calls this first. */
-MOR_INTERNAL void mori_trace_flush(mori_tracer *t);
 
 #endif
