@@ -389,7 +389,7 @@ static int dir_reserve(mori_tracer *t)
     size_t old = t->dir ? t->dirmask + 1 : 0;
     if ((t->dircount + 1) * 2 <= old)
         return 0;
-    size_t n = old ? old * 2 : 1024;
+    size_t n = old ? old * 2 : 64;
     mori_trace_dirent *nd = trace_table_alloc(t, n * sizeof(mori_trace_dirent));
     if (nd == NULL)
         return -1;
