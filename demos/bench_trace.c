@@ -302,7 +302,7 @@ static bool run_python(bool quick)
                    &value, unit) != 3 ||
             strncmp(name, "py_", 3) != 0)
             continue;
-        const char *u = strcmp(unit, "x") == 0 ? "x" : "ns/item";
+        const char *u = strcmp(unit, "x") == 0 ? "x" : strcmp(unit, "MiB") == 0 ? "MiB" : "ns/item";
         add_row(name, name, u, value);
     }
     return pclose(p) == 0 && nrows > before;
@@ -389,6 +389,10 @@ static void print_table(bool quick, uint32_t n, int runs, double allocs, int py)
                     printf("  %-42s %10.2f %-9s\n", ms[m][1], r->value, r->unit);
             }
         }
+        const row *r = find_row("py_n1_overhead_mib");
+        if (r != NULL)
+            printf("%-44s %10.2f %-9s\n", "tracemalloc's own memory, list alive (n1)",
+                   r->value, r->unit);
     } else if (py < 0) {
         printf("\n(python3 or %s not found: no CPython figures)\n", BENCH_TRACE_PY);
     }

@@ -22,14 +22,29 @@ QUICK_DIV = 100
 MODES = [("untraced", 0), ("n1", 1), ("n5", 5)]
 
 
-def build_and_drop(n):
+def build(n):
     """The workload: about 7 allocations per item (int, str, tuple, dict and its keys,
     float, list and its items), plus the growth of the holding list."""
     items = []
     app = items.append
     for i in range(n):
         app({'a': (i + 1000, str(i + 1000000)), 'b': [i + 0.5]})
-    del items, app
+    return items
+
+
+def build_and_drop(n):
+    items = build(n)
+    del items
+
+
+def tracer_memory(n):
+    """tracemalloc's own memory (MiB) with the list alive, nframes 1."""
+    tracemalloc.start(1)
+    items = build(n)
+    mib = tracemalloc.get_tracemalloc_memory() / 2**20
+    del items
+    tracemalloc.stop()
+    return mib
 
 
 def timed(n, nframes):
@@ -75,6 +90,11 @@ def main():
     if not json:
         print("CPython %s, tracemalloc on %d items per run, median of %d runs"
               % (sys.version.split()[0], n, RUNS))
+    mib = tracer_memory(n)
+    if json:
+        print('{"name": "py_n1_overhead_mib", "value": %.3f, "unit": "MiB"}' % mib)
+    else:
+        print("tracemalloc's own memory, list alive, nframes 1: %.1f MiB" % mib)
     for wl, gc_on in (("gc", True), ("nogc", False)):
         res, ratio = measure(n, gc_on)
         if not json:
