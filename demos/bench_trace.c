@@ -85,9 +85,9 @@ static bool workload_on(const char *wl)
 /* One run's figures. */
 typedef struct sample {
     double ns_per_alloc;
-    double allocs;          /* blocks allocated (funnel + pool hits), reallocs included */
-    double overhead;        /* mor_trace_overhead with the list alive */
-    double traced_ratio;    /* traced current bytes / the allocator's live-byte growth */
+    double allocs;       /* blocks allocated (funnel + pool hits), reallocs included */
+    double overhead;     /* mor_trace_overhead with the list alive */
+    double traced_ratio; /* traced current bytes / the allocator's live-byte growth */
 } sample;
 
 /* ---- the workload -------------------------------------------------------------------------- */
@@ -233,8 +233,7 @@ static const row *find_row(const char *name)
 }
 
 /* A row with the median of v[0..n) and its min and max (sorts v). */
-static void add_spread_row(const char *name, const char *label, const char *unit, double *v,
-                           int n)
+static void add_spread_row(const char *name, const char *label, const char *unit, double *v, int n)
 {
     qsort(v, (size_t)n, sizeof(double), cmp_double);
     row *r = add_row(name, label, unit, v[n / 2]);
@@ -353,7 +352,8 @@ static void print_table(bool quick, uint32_t n, int runs, double allocs, int py)
     printf("workload: build [{'a': (i + 1000, str(i + 1000000)), 'b': [i + 0.5]} for i in "
            "range(%u)], drop it\n"
            "  = %.0f allocations per run (funnel + pool hits, reallocs included); median of %d "
-           "runs per mode,\n  modes interleaved run by run, each run in a fresh runtime; times are the "
+           "runs per mode,\n  modes interleaved run by run, each run in a fresh runtime; times are "
+           "the "
            "thread's CPU time\n",
            n, allocs, runs);
     printf("%-44s %10s %-9s %19s\n", "", "value", "unit", "(min..max)");
@@ -391,8 +391,8 @@ static void print_table(bool quick, uint32_t n, int runs, double allocs, int py)
         }
         const row *r = find_row("py_n1_overhead_mib");
         if (r != NULL)
-            printf("%-44s %10.2f %-9s\n", "tracemalloc's own memory, list alive (n1)",
-                   r->value, r->unit);
+            printf("%-44s %10.2f %-9s\n", "tracemalloc's own memory, list alive (n1)", r->value,
+                   r->unit);
     } else if (py < 0) {
         printf("\n(python3 or %s not found: no CPython figures)\n", BENCH_TRACE_PY);
     }

@@ -189,7 +189,7 @@ static void test_trace_two_frames(void **state)
     mor_decref(rt, keep);
 }
 
-/* ---- compare, peak, clear, filters -------------------------------------------------------------- */
+/* ---- compare, peak, clear, filters ----------------------------------------------------------- */
 
 static void test_trace_compare_and_peak(void **state)
 {
@@ -255,7 +255,7 @@ static void test_trace_compare_and_peak(void **state)
     t_expect_exc(rt, MOR_EXC_VALUE, "number of frames");
 }
 
-/* ---- embedder frames and sampling ---------------------------------------------------------------- */
+/* ---- embedder frames and sampling ------------------------------------------------------------ */
 
 static void test_trace_embedder_frames(void **state)
 {
@@ -366,8 +366,9 @@ static mor_obj *__attribute__((noinline)) make_mixed(mor_rt *rt, int i, const ch
     if (i % 15000 == 2)
         len = 2 * 1024 * 1024;
     const char *text = buf + 2 * 1024 * 1024 - 2 - (size_t)(i % 300);
-    line_mixed = __LINE__ + 1;
-    mor_obj *o = i % 3 == 0 ? mor_float(rt, i) : i % 3 == 1 ? mor_str(rt, text) : mor_bytes(rt, buf, len);
+    int k = i % 3;
+    line_mixed = __LINE__ + 1; /* one line for the three kinds */
+    mor_obj *o = k == 0 ? mor_float(rt, i) : k == 1 ? mor_str(rt, text) : mor_bytes(rt, buf, len);
     __asm__ volatile("" ::: "memory");
     return o;
 }
@@ -450,7 +451,7 @@ static void test_trace_churn(void **state)
     churn(rt, 16);
 }
 
-/* ---- line profile ------------------------------------------------------------------------------------ */
+/* ---- line profile ---------------------------------------------------------------------------- */
 
 static void test_profile_lines(void **state)
 {
@@ -483,7 +484,7 @@ static void test_profile_lines(void **state)
     mor_trace_stop(rt);
 }
 
-/* ---- the GC timeline --------------------------------------------------------------------------------- */
+/* ---- the GC timeline ------------------------------------------------------------------------- */
 
 static void test_gc_timeline(void **state)
 {

@@ -59,7 +59,7 @@ typedef struct stat_obj {
 } stat_obj;
 
 
-/* ---- taking a snapshot ------------------------------------------------------------------------- */
+/* ---- taking a snapshot ----------------------------------------------------------------------- */
 
 mor_obj *mor_trace_snapshot(mor_rt *rt)
 {
@@ -184,7 +184,7 @@ mor_obj *mor_snapshot_filter(mor_rt *rt, mor_obj *snap, const char *pattern, boo
     return &r->head;
 }
 
-/* ---- statistics ----------------------------------------------------------------------------------- */
+/* ---- statistics ------------------------------------------------------------------------------ */
 
 typedef enum stat_key { KEY_LINENO, KEY_FILENAME, KEY_TRACEBACK } stat_key;
 
@@ -390,7 +390,7 @@ mor_obj *mor_snapshot_compare(mor_rt *rt, mor_obj *newer, mor_obj *older, const 
     return r;
 }
 
-/* ---- formatting (tracemalloc's _format_size) ----------------------------------------------------- */
+/* ---- formatting (tracemalloc's _format_size) ------------------------------------------------- */
 
 static void stat_format_size(mori_sb *sb, double size, bool sign)
 {

@@ -153,13 +153,14 @@ static int trace_capture(mori_tracer *t, mori_frame *out)
     return n;
 }
 
-/* ---- interned tracebacks ----------------------------------------------------------------------- */
+/* ---- interned tracebacks --------------------------------------------------------------------- */
 
 static uint64_t tb_hash(const mori_frame *f, int n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
     for (int i = 0; i < n; i++) {
-        h ^= (uint64_t)f[i].ip + (uint64_t)(uintptr_t)f[i].file + ((uint64_t)(uint32_t)f[i].line << 40);
+        h ^= (uint64_t)f[i].ip + (uint64_t)(uintptr_t)f[i].file +
+             ((uint64_t)(uint32_t)f[i].line << 40);
         h *= 0xBF58476D1CE4E5B9ULL;
         h ^= h >> 31;
     }
@@ -250,7 +251,7 @@ static mori_tb *trace_site(mori_tracer *t)
     return tb_intern(t, frames, n);
 }
 
-/* ---- what a traced block counts for ------------------------------------------------------------ */
+/* ---- what a traced block counts for ---------------------------------------------------------- */
 
 /* Its size and count, scaled when sampling. A sample of n bytes is taken
  * with probability p = 1 - exp(-n / sample_bytes) (see trace_sampled); it
@@ -287,7 +288,7 @@ static inline void trace_count(mori_tracer *t, mori_tb *tb, size_t n, bool add)
     }
 }
 
-/* ---- chunks: the traced blocks of one window ---------------------------------------------------- */
+/* ---- chunks: the traced blocks of one window ------------------------------------------------- */
 
 #define TRACE_WSHIFT 12
 #define TRACE_WMASK (((uintptr_t)1 << TRACE_WSHIFT) - 1)
@@ -367,7 +368,7 @@ static void chunk_remove(mori_trace_chunk *c, uint32_t i)
     c->count--;
 }
 
-/* ---- the directory of windows ------------------------------------------------------------------- */
+/* ---- the directory of windows ---------------------------------------------------------------- */
 
 static inline size_t dir_home(uintptr_t w, size_t mask)
 {
@@ -474,7 +475,7 @@ static uint32_t chunk_guess(const mori_tracer *t, size_t n)
     return cap;
 }
 
-/* ---- recording ---------------------------------------------------------------------------------- */
+/* ---- recording ------------------------------------------------------------------------------- */
 
 static void trace_insert(mori_tracer *t, uintptr_t p, size_t n, mori_tb *tb)
 {
@@ -573,7 +574,7 @@ void mori_trace_free(mor_rt *rt, void *p, size_t n)
         trace_remove(t, (uintptr_t)p, n);
 }
 
-/* ---- control --------------------------------------------------------------------------------------- */
+/* ---- control --------------------------------------------------------------------------------- */
 
 /* Forget every trace and traceback (the frame stack and marks stay). */
 static void trace_forget(mori_tracer *t)
@@ -588,7 +589,8 @@ static void trace_forget(mori_tracer *t)
     memset(t->wcache, 0, sizeof(t->wcache));
     for (size_t i = 0; t->tbs != NULL && i <= t->tbmask; i++)
         if (t->tbs[i] != NULL)
-            trace_free_block(t, t->tbs[i], sizeof(mori_tb) + t->tbs[i]->nframes * sizeof(mori_frame));
+            trace_free_block(t, t->tbs[i],
+                             sizeof(mori_tb) + t->tbs[i]->nframes * sizeof(mori_frame));
     if (t->tbs != NULL)
         trace_free_block(t, t->tbs, (t->tbmask + 1) * sizeof(mori_tb *));
     t->tbs = NULL;
@@ -674,7 +676,7 @@ void mor_trace_clear(mor_rt *rt)
 
 size_t mor_trace_overhead(mor_rt *rt) { return rt->tracer ? rt->tracer->overhead : 0; }
 
-/* ---- the embedder's frame stack ---------------------------------------------------------------------- */
+/* ---- the embedder's frame stack -------------------------------------------------------------- */
 
 /* The tracer's copy of a file name (frames compare names by pointer). */
 static const char *trace_file(mori_tracer *t, const char *file)
