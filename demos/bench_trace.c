@@ -449,8 +449,9 @@ int main(int argc, char **argv)
     int py = python ? (run_python(quick) ? 1 : -1) : 0;
     if (json) {
         for (size_t i = 0; i < nrows; i++)
-            printf("{\"name\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n", rows[i].name,
-                   rows[i].value, rows[i].unit);
+            if (rows[i].name[0] != '\0') /* not a section heading */
+                printf("{\"name\": \"%s\", \"value\": %.3f, \"unit\": \"%s\"}\n", rows[i].name,
+                       rows[i].value, rows[i].unit);
     } else {
         print_table(quick, n, runs, allocs, py);
     }
