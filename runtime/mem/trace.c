@@ -538,6 +538,16 @@ static void trace_remove(mori_tracer *t, uintptr_t p, size_t n)
     }
 }
 
+/* Draw the bytes to the next sample: exponential with mean sample_bytes. */
+static void trace_next_gap(mori_tracer *t)
+{
+    t->rng ^= t->rng << 13;
+    t->rng ^= t->rng >> 7;
+    t->rng ^= t->rng << 17;
+    double u = ((double)(t->rng >> 11) + 0.5) / 9007199254740992.0;
+    t->sample_left = (int64_t)(-log(u) * (double)t->sample_bytes) + 1;
+}
+
 /* Is the current allocation of n bytes sampled? Exact tracing samples
  * everything. Sampling: the bytes between samples are exponentially
  * distributed with mean sample_bytes, so that a block of n bytes is sampled
@@ -549,11 +559,7 @@ static bool trace_sampled(mori_tracer *t, size_t n)
     t->sample_left -= (int64_t)n;
     if (t->sample_left > 0)
         return false;
-    t->rng ^= t->rng << 13;
-    t->rng ^= t->rng >> 7;
-    t->rng ^= t->rng << 17;
-    double u = ((double)(t->rng >> 11) + 0.5) / 9007199254740992.0;
-    t->sample_left = (int64_t)(-log(u) * (double)t->sample_bytes) + 1;
+    trace_next_gap(t);
     return true;
 }
 
@@ -612,7 +618,6 @@ static mori_tracer *trace_get(mor_rt *rt)
             return NULL;
         }
         t->overhead = sizeof(mori_tracer);
-        t->rng = 0x2545F4914F6CDD1DULL ^ (uint64_t)(uintptr_t)t;
         rt->tracer = t;
     }
     return rt->tracer;
@@ -632,7 +637,14 @@ int mor_trace_start_sampled(mor_rt *rt, int nframes, size_t bytes)
         trace_forget(t); /* sites of another depth cannot be mixed */
     t->nframes = nframes;
     t->sample_bytes = bytes;
-    t->sample_left = (int64_t)bytes;
+    /* every start draws other samples (splitmix64 of a process-wide count) */
+    static uint64_t starts;
+    uint64_t z = __atomic_add_fetch(&starts, 1, __ATOMIC_RELAXED) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    t->rng = (z ^ (z >> 31)) | 1; /* xorshift needs a non-zero state */
+    if (bytes != 0)
+        trace_next_gap(t);
     trace_locate(t);
     t->tracing = true;
     rt->mem.slow |= MORI_MEM_SLOW_TRACE;
