@@ -1,7 +1,12 @@
 /* runtime/mem/trace.c: recording allocation sites. The funnel calls
  * mori_trace_alloc/mori_trace_free for every block while tracing is on (its
  * slow path); sites are the embedder's frames or native return addresses
- * found by walking the frame-pointer chain, skipping the runtime's own. */
+ * found by walking the frame-pointer chain, skipping the runtime's own.
+ * Each site (interned traceback) keeps the sums of its live blocks; each
+ * live block is an 8-byte slot in the chunk of its 4 KiB address window
+ * (see trace.h), found again on free to take its size back from its site.
+ * Cost, demos/bench_trace: about 2.2x an allocation-heavy loop untraced with
+ * nframes 1, ~18 bytes of tables per block. */
 #include <dlfcn.h>
 #include <link.h>
 #include <math.h>
