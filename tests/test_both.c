@@ -270,6 +270,51 @@ static void test_generator_cleanup_on_death(void **state)
     assert_true(p.cleanups <= 100 && p.cleanups >= seen); /* never twice */
 }
 
+/* ---- mor_finalize (weakref.finalize) ------------------------------------------------------ */
+
+/* n targets, each with a finalizer logging into log; the finalizer objects
+ * (kept alive by the runtime's registry) are collected in fins. */
+static __attribute__((noinline)) void t_make_finalized(mor_rt *rt, mor_obj *cls, mor_obj *fn,
+                                                       mor_obj *fins, int n)
+{
+    for (int i = 0; i < n; i++) {
+        mor_obj *o = mor_call(rt, cls, 0, NULL);
+        assert_non_null(o);
+        mor_obj *f = mor_finalize(rt, o, fn, NULL);
+        assert_non_null(f);
+        assert_true(mor_finalize_alive(rt, f));
+        assert_int_equal(mor_list_append(rt, fins, f), 0);
+        mor_decref(rt, f);
+        mor_decref(rt, o);
+    }
+}
+
+static void test_finalize_on_death_both(void **state)
+{
+    T_RT;
+    mor_obj *log = mor_list(rt, 0), *fins = mor_list(rt, 0);
+    mor_obj *cls = mor_class_new(rt, "F", NULL, MOR_CLASS_SLOTS);
+    mor_obj *fn = mor_func_new(rt, "fin", t_log_arg, log);
+    t_make_finalized(rt, cls, fn, fins, 100);
+    t_collect(rt);
+    int ran = t_len(rt, log);
+    assert_true(ran >= t_min_dead(100) && ran <= 100);
+    int dead = 0;
+    for (int i = 0; i < 100; i++) {
+        mor_obj *idx = mor_int(rt, i), *f = mor_getitem(rt, fins, idx);
+        dead += !mor_finalize_alive(rt, f);
+        mor_decref(rt, f);
+        mor_decref(rt, idx);
+    }
+    assert_int_equal(dead, ran); /* each ran once, and then it is dead */
+    t_collect(rt);
+    assert_int_equal(t_len(rt, log), ran);
+    mor_decref(rt, fins);
+    mor_decref(rt, fn);
+    mor_decref(rt, cls);
+    mor_decref(rt, log);
+}
+
 /* ---- two runtimes in two threads: each runs its own finalizers ----------------------------- */
 
 typedef struct thread_job {
@@ -368,6 +413,7 @@ int main(void)
         T_TEST(test_weak_value_dict_after_collect),
         T_TEST(test_intern_table_weak),
         T_TEST(test_generator_cleanup_on_death),
+        T_TEST(test_finalize_on_death_both),
         cmocka_unit_test(test_two_runtimes_own_finalizers),
         T_TEST(test_boehm_documented_values),
     };
