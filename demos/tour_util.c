@@ -100,7 +100,7 @@ void tour_skip(tour *t, const char *fmt, ...)
 /* ---- formatted values ------------------------------------------------------------------ */
 
 #define RING 32
-#define RING_LEN 96
+#define RING_LEN 256
 
 static char *ring_next(void)
 {
@@ -363,6 +363,92 @@ uint64_t tour_rand(uint64_t *state)
     *state = x;
     return x * 0x2545F4914F6CDD1Dull;
 }
+
+/* ---- mor helpers the sections share ------------------------------------------------------ */
+
+/* The i-th item of a list or tuple (borrowed). */
+mor_obj *item(mor_obj *seq, size_t i) { return mor_seq_items(seq, NULL)[i]; }
+
+size_t seq_len(mor_obj *seq)
+{
+    size_t n = 0;
+    mor_seq_items(seq, &n);
+    return n;
+}
+
+/* list(range(start, stop)) */
+mor_obj *range_list(tour *t, int64_t start, int64_t stop)
+{
+    mor_obj *r = OK(mor_range(t->rt, start, stop, 1));
+    mor_obj *l = mor_list_from(t->rt, r);
+    mor_decref(t->rt, r);
+    return OK(l);
+}
+
+/* [x] * n: a list of n references to the one object x, sized exactly. */
+mor_obj *repeat_list(tour *t, mor_obj *x, int64_t n)
+{
+    mor_obj *one = OK(mor_list(t->rt, 1, x)), *times = OK(mor_int(t->rt, n));
+    mor_obj *l = mor_mul(t->rt, one, times);
+    mor_decref(t->rt, one), mor_decref(t->rt, times);
+    return OK(l);
+}
+
+/* A native function; `data` is its constant (may be NULL). */
+mor_obj *func(tour *t, const char *name, mor_cfunc fn, mor_obj *data)
+{
+    return OK(mor_func_new(t->rt, name, fn, data));
+}
+
+mor_obj *obj_attr(tour *t, mor_obj *o, const char *name)
+{
+    return OK(mor_getattr(t->rt, o, name));
+}
+
+int64_t attr_i64(tour *t, mor_obj *o, const char *name)
+{
+    mor_obj *v = obj_attr(t, o, name);
+    int64_t x = tour_i64(t, v);
+    mor_decref(t->rt, v);
+    return x;
+}
+
+uint64_t live_objects(tour *t) { return mor_rt_live_objects(t->rt); }
+
+uint64_t gc_collections(tour *t)
+{
+    uint64_t n = 0;
+    for (int g = 0; g < 3; g++) {
+        mor_gc_stats st;
+        mor_gc_get_stats(t->rt, g, &st);
+        n += st.collections;
+    }
+    return n;
+}
+
+/* Print what fn writes to a FILE, indented under the section. */
+void print_indented(tour *t, void (*fn)(mor_rt *, FILE *), char **text_out)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *mem = open_memstream(&buf, &n);
+    if (mem == NULL)
+        tour_fail(t, "open_memstream failed");
+    fn(t->rt, mem);
+    fclose(mem);
+    for (char *line = buf; line != NULL && *line != '\0';) {
+        char *end = strchr(line, '\n');
+        int len = end ? (int)(end - line) : (int)strlen(line);
+        printf("    %.*s\n", len, line);
+        line = end ? end + 1 : NULL;
+    }
+    if (text_out != NULL)
+        *text_out = buf;
+    else
+        free(buf);
+}
+
+const char *yes(bool b) { return b ? "True" : "False"; }
 
 /* ---- the driver's side ----------------------------------------------------------------------- */
 

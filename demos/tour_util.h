@@ -92,6 +92,22 @@ int64_t tour_i64(tour *t, mor_obj *o);
 /* A deterministic pseudo-random generator (xorshift64*), for repeatable runs. */
 uint64_t tour_rand(uint64_t *state);
 
+/* ---- mor helpers the sections share ----------------------------------------------------- */
+mor_obj *item(mor_obj *seq, size_t i); /* the i-th item of a list or tuple (borrowed) */
+size_t seq_len(mor_obj *seq);           /* the length of a list or tuple */
+mor_obj *range_list(tour *t, int64_t start, int64_t stop); /* list(range(start, stop)) */
+mor_obj *repeat_list(tour *t, mor_obj *x, int64_t n);      /* [x] * n, sized exactly */
+/* A native function object; `data` is its constant (may be NULL). */
+mor_obj *func(tour *t, const char *name, mor_cfunc fn, mor_obj *data);
+mor_obj *obj_attr(tour *t, mor_obj *o, const char *name);   /* o.name, a new reference */
+int64_t attr_i64(tour *t, mor_obj *o, const char *name);    /* o.name, an int */
+uint64_t live_objects(tour *t);                             /* mor_rt_live_objects */
+uint64_t gc_collections(tour *t);                           /* collections so far, all generations */
+/* Print what fn writes to a FILE, indented under the section; its text in *text_out (to free)
+ * when text_out is not NULL. */
+void print_indented(tour *t, void (*fn)(mor_rt *, FILE *), char **text_out);
+const char *yes(bool b); /* "True" / "False", as Python prints them */
+
 /* ---- the driver's side ------------------------------------------------------------------ */
 void tour_section_cleanup(tour *t);
 
