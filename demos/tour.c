@@ -193,15 +193,15 @@ static void sec_tracemalloc(tour *t)
                "the top 3 lines are the three lines of tour.c that made them (%d, %d, %d)",
                line_strs, line_squares, line_floats);
 
-    /* a snapshot diff: drop the strings, make 10,000 small lists */
+    /* a snapshot diff: drop the strings, make a tenth as many small lists */
     mor_decref(rt, strs);
     mor_obj *lists = OK(mor_list(rt, 0));
     int line_lists = __LINE__ + 2;
-    for (int i = 0; i < 10000; i++)
+    for (int i = 0; i < nstr / 10; i++)
         OKI(mor_list_append_steal(rt, lists, OK(mor_list(rt, 0))));
     mor_obj *snap2 = OK(mor_trace_snapshot(rt));
     mor_obj *diff = OK(mor_snapshot_compare(rt, snap2, snap, "lineno"));
-    printf("\n  snapshot diff after del strings and 10,000 new lists (top 3):\n");
+    printf("\n  snapshot diff after del strings and %s new lists (top 3):\n", tnum(nstr / 10));
     print_top(t, diff, 3);
     int64_t strs_diff = seq_len(diff) > 0 ? attr_i64(t, item(diff, 0), "size_diff") : 0;
     bool lists_up = false;
