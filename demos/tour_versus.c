@@ -26,8 +26,9 @@ static const char *workload;
 
 static void emit(const char *figure, double value, const char *unit)
 {
-    printf("{\"workload\": \"%s\", \"figure\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n",
-           workload, figure, value, unit);
+    int decimals = strcmp(unit, "ms") == 0 ? 3 : 0; /* bytes and counts are whole */
+    printf("{\"workload\": \"%s\", \"figure\": \"%s\", \"value\": %.*f, \"unit\": \"%s\"}\n",
+           workload, figure, decimals, value, unit);
 }
 
 static void emit_ms(const char *figure, uint64_t ns) { emit(figure, (double)ns / 1e6, "ms"); }
@@ -181,6 +182,10 @@ int main(int argc, char **argv)
             quick = true;
         else if (strcmp(argv[i], "cycles") == 0 || strcmp(argv[i], "pipeline") == 0)
             workload = argv[i];
+        else {
+            fprintf(stderr, "usage: %s [--quick] [cycles|pipeline]\n", argv[0]);
+            return 2;
+        }
     }
     if (workload == NULL) { /* both, one after the other (a smoke test) */
         const char *a1[] = {argv[0], "cycles", quick ? "--quick" : NULL, NULL};
