@@ -11,7 +11,6 @@
 #include <link.h>
 #include <math.h>
 #include <pthread.h>
-#include <sys/mman.h>
 
 #include "../core/rt.h"
 #include "trace.h"
@@ -31,42 +30,6 @@ static void trace_free_block(mori_tracer *t, void *p, size_t bytes)
     if (p != NULL)
         t->overhead -= bytes;
     free(p);
-}
-
-/* The directory of windows: beyond 2 MiB, whole huge pages of its own where
- * the system gives them (transparent huge pages on request), because its
- * entries are reached at random: with 4 KiB pages nearly every access would
- * miss the TLB as well as the cache. bytes is a power of two. Zeroed. */
-#define TRACE_HUGE ((size_t)2 << 20)
-
-static void *trace_table_alloc(mori_tracer *t, size_t bytes)
-{
-    if (bytes < TRACE_HUGE)
-        return trace_calloc(t, 1, bytes);
-    size_t len = bytes + TRACE_HUGE;
-    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    char *a = (char *)(((uintptr_t)p + TRACE_HUGE - 1) & ~(uintptr_t)(TRACE_HUGE - 1));
-    if (a > p)
-        munmap(p, (size_t)(a - p));
-    if (p + len > a + bytes)
-        munmap(a + bytes, (size_t)(p + len - (a + bytes)));
-#ifdef MADV_HUGEPAGE
-    madvise(a, bytes, MADV_HUGEPAGE); /* a hint: without it the table still works */
-#endif
-    t->overhead += bytes;
-    return a;
-}
-
-static void trace_table_free(mori_tracer *t, void *p, size_t bytes)
-{
-    if (bytes < TRACE_HUGE) {
-        trace_free_block(t, p, bytes);
-    } else if (p != NULL) {
-        munmap(p, bytes);
-        t->overhead -= bytes;
-    }
 }
 
 /* ---- where the runtime's code and this thread's stack are ----------------------------------- */
@@ -396,7 +359,7 @@ static int dir_reserve(mori_tracer *t)
     if ((t->dircount + 1) * 2 <= old)
         return 0;
     size_t n = old ? old * 2 : 64;
-    mori_trace_dirent *nd = trace_table_alloc(t, n * sizeof(mori_trace_dirent));
+    mori_trace_dirent *nd = trace_calloc(t, n, sizeof(mori_trace_dirent));
     if (nd == NULL)
         return -1;
     for (size_t i = 0; i < old; i++) {
@@ -408,7 +371,7 @@ static int dir_reserve(mori_tracer *t)
         nd[j] = t->dir[i];
     }
     if (t->dir != NULL)
-        trace_table_free(t, t->dir, old * sizeof(mori_trace_dirent));
+        trace_free_block(t, t->dir, old * sizeof(mori_trace_dirent));
     t->dir = nd;
     t->dirmask = n - 1;
     return 0;
@@ -594,7 +557,7 @@ static void trace_forget(mori_tracer *t)
         if (t->dir[i].window != 0)
             trace_free_block(t, t->dir[i].chunk, chunk_bytes(t->dir[i].chunk->cap));
     if (t->dir != NULL)
-        trace_table_free(t, t->dir, (t->dirmask + 1) * sizeof(mori_trace_dirent));
+        trace_free_block(t, t->dir, (t->dirmask + 1) * sizeof(mori_trace_dirent));
     t->dir = NULL;
     t->dirmask = t->dircount = t->tcount = 0;
     memset(t->wcache, 0, sizeof(t->wcache));
