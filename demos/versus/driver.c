@@ -24,7 +24,7 @@
 
 #include "driver.h"
 
-const char *const vd_backend_names[VD_NBACKENDS] = {"mor", "boehm", "malloc"};
+const char *const vd_backend_names[VD_NBACKENDS] = {"mor", "boehm", "malloc", "boehm-c"};
 #define VD_NAME_(id, name, title, m) name,
 const char *const vd_workload_names[VS_NWORKLOADS] = {VS_WORKLOADS(VD_NAME_)};
 #undef VD_NAME_
@@ -32,7 +32,7 @@ const char *const vd_workload_names[VS_NWORKLOADS] = {VS_WORKLOADS(VD_NAME_)};
 const char *const vd_workload_titles[VS_NWORKLOADS] = {VS_WORKLOADS(VD_TITLE_)};
 #undef VD_TITLE_
 #define VD_MALLOC_(id, name, title, m) m,
-static const bool has_malloc[VS_NWORKLOADS] = {VS_WORKLOADS(VD_MALLOC_)};
+const bool vd_has_plain_c[VS_NWORKLOADS] = {VS_WORKLOADS(VD_MALLOC_)};
 #undef VD_MALLOC_
 
 const char *const vd_malloc_tunables =
@@ -181,6 +181,11 @@ static int spawn(vd_backend b, char *const argv[], const char *out, const char *
     }
 }
 
+static bool applies(vs_workload w, vd_backend b)
+{
+    return (b != VD_MALLOC && b != VD_BOEHM_C) || vd_has_plain_c[w];
+}
+
 static void worker_path(vd_backend b, char *out, size_t size)
 {
     snprintf(out, size, "%s/versus-%s", worker_dir, vd_backend_names[b]);
@@ -226,7 +231,7 @@ static void read_info(vd_backend b)
     R.built[b] = access(exe, X_OK) == 0;
     if (!R.built[b]) {
         snprintf(R.info[b], sizeof(R.info[b]), "%s: not built (%s)", vd_backend_names[b],
-                 b == VD_BOEHM ? "no bdw-gc; Debian: libgc-dev" : "missing");
+                 b == VD_BOEHM || b == VD_BOEHM_C ? "no bdw-gc; Debian: libgc-dev" : "missing");
         return;
     }
     snprintf(out, sizeof(out), "%s/raw/info-%s.txt", out_dir, vd_backend_names[b]);
@@ -266,14 +271,18 @@ static void describe_machine(const char *load_before)
     first_match("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
     first_match("/proc/loadavg", NULL, load, sizeof(load));
     first_match("/proc/meminfo", "MemTotal", mem, sizeof(mem));
+    snprintf(mem, sizeof(mem), "%.1f GiB", strtod(mem, NULL) / (1024.0 * 1024.0)); /* kB */
     struct utsname u;
     if (uname(&u) != 0)
         memset(&u, 0, sizeof(u));
+    double b[3] = {0, 0, 0}, a[3] = {0, 0, 0};
+    sscanf(load_before, "%lf %lf %lf", &b[0], &b[1], &b[2]);
+    sscanf(load, "%lf %lf %lf", &a[0], &a[1], &a[2]);
     snprintf(R.machine, sizeof(R.machine),
              "CPU %s, nproc %ld, memory %s, kernel %s %s; load average (1/5/15 min) "
-             "%.14s before, %.14s after",
-             cpu[0] ? cpu : "?", sysconf(_SC_NPROCESSORS_ONLN), mem, u.sysname, u.release,
-             load_before, load);
+             "%.2f %.2f %.2f before, %.2f %.2f %.2f after",
+             cpu[0] ? cpu : "?", sysconf(_SC_NPROCESSORS_ONLN), mem, u.sysname, u.release, b[0],
+             b[1], b[2], a[0], a[1], a[2]);
 }
 
 /* ---- main ---------------------------------------------------------------------------------------- */
@@ -381,12 +390,12 @@ int main(int argc, char **argv)
     int total = 0, done = 0;
     for (size_t w = 0; w < VS_NWORKLOADS; w++)
         for (int b = 0; b < VD_NBACKENDS; b++)
-            total += R.selected[w] && R.built[b] && (b != VD_MALLOC || has_malloc[w]);
+            total += R.selected[w] && R.built[b] && applies((vs_workload)w, (vd_backend)b);
     total *= R.runs;
     for (int run = 0; run < R.runs; run++) {
         for (size_t w = 0; w < VS_NWORKLOADS; w++) {
             for (int b = 0; b < VD_NBACKENDS; b++) {
-                if (!R.selected[w] || !R.built[b] || (b == VD_MALLOC && !has_malloc[w]))
+                if (!R.selected[w] || !R.built[b] || !applies((vs_workload)w, (vd_backend)b))
                     continue;
                 vd_cell *c = &R.cell[w][b];
                 progress(++done, total, (vs_workload)w, (vd_backend)b, run);

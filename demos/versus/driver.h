@@ -12,7 +12,9 @@
 #define VD_MAX_MEASURES 32
 #define VD_NAME 64
 
-typedef enum vd_backend { VD_MOR, VD_BOEHM, VD_MALLOC, VD_NBACKENDS } vd_backend;
+/* mor and mor-boehm run the same workload source; malloc and boehm-c the
+ * plain C versions, where there are some. */
+typedef enum vd_backend { VD_MOR, VD_BOEHM, VD_MALLOC, VD_BOEHM_C, VD_NBACKENDS } vd_backend;
 
 typedef enum vd_status {
     VD_NOT_RUN = 0, /* not applicable, or the worker is not built */
@@ -48,6 +50,7 @@ typedef struct vd_results {
 } vd_results;
 
 extern const char *const vd_backend_names[VD_NBACKENDS];
+extern const bool vd_has_plain_c[VS_NWORKLOADS];
 extern const char *const vd_workload_names[VS_NWORKLOADS];
 extern const char *const vd_workload_titles[VS_NWORKLOADS];
 /* The GLIBC_TUNABLES value the malloc rows run under. */

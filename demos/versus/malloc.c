@@ -1,12 +1,16 @@
-/* demos/versus/malloc.c: versus-malloc, the plain C versions of the workloads
- * where one makes sense (trees, rings, small structs, string building), with
- * malloc/free and every structure freed by hand the moment it is dropped:
- * the floor a memory manager is measured against. Nothing collects, so the
- * pause figures stay 0; the drops are timed as for mor.
+/* demos/versus/malloc.c: the plain C versions of the workloads where one
+ * makes sense (trees, rings, small structs, string building), built twice:
  *
- * The driver runs it with glibc's trimming off (GLIBC_TUNABLES), as the
- * reference figures do: trimming gives the heap top back to the kernel after
- * large frees and turns the malloc rows into a system-time test. */
+ * - versus-malloc: malloc/free, every structure freed by hand the moment it
+ *   is dropped: the floor a memory manager is measured against. Nothing
+ *   collects, so the pause figures stay 0; the drops are timed as for mor.
+ *   The driver runs it with glibc's trimming off (GLIBC_TUNABLES), as the
+ *   reference figures do: trimming gives the heap top back to the kernel
+ *   after large frees and turns the malloc rows into a system-time test.
+ * - versus-boehm-c (VS_PLAIN_BOEHM): the same code over GC_MALLOC with no
+ *   frees and Boehm's defaults, like the independent C program the GCBench
+ *   targets were measured with, measured again here under the same
+ *   conditions. */
 #define _GNU_SOURCE
 
 #include <gnu/libc-version.h>
@@ -16,6 +20,18 @@
 #include <string.h>
 
 #include "versus.h"
+
+#ifdef VS_PLAIN_BOEHM
+#include <gc/gc.h>
+#define vs_raw_alloc(n) GC_MALLOC(n)
+#define vs_raw_alloc_atomic(n) GC_MALLOC_ATOMIC(n)
+#define vs_raw_realloc(p, n) GC_REALLOC(p, n)
+#define vs_free(p) ((void)(p)) /* the collector finds it */
+#else
+#define vs_raw_alloc(n) malloc(n)
+#define vs_raw_alloc_atomic(n) malloc(n)
+#define vs_raw_realloc(p, n) realloc(p, n)
+#define vs_free(p) free(p)
 
 const char *const vs_backend_name = "malloc";
 
@@ -42,19 +58,24 @@ void vs_backend_reset(void *env) { (void)env; }
 void vs_backend_extras(void *env) { (void)env; }
 
 void vs_backend_close(void *env) { (void)env; }
+#endif
 
-static void *xmalloc(size_t n)
+static void *checked(void *p)
 {
-    void *p = malloc(n);
     if (p == NULL)
         vs_fail("out of memory");
     return p;
 }
 
+#define xmalloc(n) checked(vs_raw_alloc(n))
+#define xmalloc_atomic(n) checked(vs_raw_alloc_atomic(n))
+
 /* ---- binary trees ------------------------------------------------------------------------------ */
 
+/* GCBench's node, as in the reference program: 24 bytes */
 typedef struct node {
     struct node *left, *right;
+    int i, j;
 } node;
 
 static node *node_new(node *l, node *r)
@@ -62,22 +83,29 @@ static node *node_new(node *l, node *r)
     node *n = xmalloc(sizeof(node));
     n->left = l;
     n->right = r;
+    n->i = n->j = 0;
     return n;
 }
 
+#ifndef VS_PLAIN_BOEHM
 static void node_free(node *n)
 {
     if (n == NULL)
         return;
     node_free(n->left);
     node_free(n->right);
-    free(n);
+    vs_free(n);
 }
+#endif
 
 static void drop_tree(node *n)
 {
     uint64_t t0 = vs_now_ns();
+#ifdef VS_PLAIN_BOEHM
+    (void)n; /* forgotten: the collector finds it */
+#else
     node_free(n);
+#endif
     vs_drop(vs_now_ns() - t0);
 }
 
@@ -109,7 +137,7 @@ static void trees(bool quick)
     drop_tree(bottom_up(stretch));
     node *keep = node_new(NULL, NULL);
     top_down(keep, long_lived);
-    double *array = xmalloc(array_n * sizeof(double));
+    double *array = xmalloc_atomic(array_n * sizeof(double));
     for (size_t i = 0; i < array_n; i++)
         array[i] = 1.0 / (double)(i + 1);
     for (int d = 4; d <= max_depth; d += 2) {
@@ -126,7 +154,7 @@ static void trees(bool quick)
     }
     if (keep->left == NULL || array[1000] != 1.0 / 1001.0)
         vs_fail("trees: the long-lived data was corrupted");
-    free(array);
+    vs_free(array);
     drop_tree(keep);
 }
 
@@ -163,6 +191,9 @@ static void cycles(bool quick, int64_t ring)
         }
         uint64_t t0 = vs_now_ns(); /* the ideal: each ring freed by walking it */
         for (int64_t r = 0; r < rings; r++) {
+#ifdef VS_PLAIN_BOEHM
+            roots[r] = NULL; /* forgotten: the collector finds the ring */
+#else
             ring_link *p = roots[r]->next;
             while (p != roots[r]) {
                 ring_link *q = p->next;
@@ -170,10 +201,11 @@ static void cycles(bool quick, int64_t ring)
                 p = q;
             }
             free(p);
+#endif
         }
         vs_drop(vs_now_ns() - t0);
     }
-    free(roots);
+    vs_free(roots);
 }
 
 /* ---- small structs ---------------------------------------------------------------------------------- */
@@ -187,7 +219,7 @@ static void objects(bool quick)
     size_t n = quick ? 100000 : 1000000;
     point **all = xmalloc(n * sizeof(point *));
     for (size_t i = 0; i < n; i++) {
-        all[i] = xmalloc(sizeof(point));
+        all[i] = xmalloc_atomic(sizeof(point));
         all[i]->x = (int64_t)(i & 255);
         all[i]->y = 1;
     }
@@ -200,8 +232,8 @@ static void objects(bool quick)
         vs_fail("objects: wrong sum");
     uint64_t t0 = vs_now_ns();
     for (size_t i = 0; i < n; i++)
-        free(all[i]);
-    free(all);
+        vs_free(all[i]);
+    vs_free(all);
     vs_drop(vs_now_ns() - t0);
 }
 
@@ -214,31 +246,29 @@ static void strings(bool quick, bool join)
     if (join) { /* keep the parts, then one exact allocation */
         char **parts = xmalloc(n * sizeof(char *));
         for (size_t i = 0; i < n; i++) {
-            parts[i] = xmalloc(11);
+            parts[i] = xmalloc_atomic(11);
             snprintf(parts[i], 11, "%09u,", (unsigned)i);
         }
         for (size_t i = 0; i < n; i++)
             len += strlen(parts[i]);
-        s = xmalloc(len + 1);
+        s = xmalloc_atomic(len + 1);
         for (size_t i = 0, at = 0; i < n; i++, at += 10)
             memcpy(s + at, parts[i], 10);
         s[len] = '\0';
         uint64_t t0 = vs_now_ns();
         for (size_t i = 0; i < n; i++)
-            free(parts[i]);
-        free(parts);
+            vs_free(parts[i]);
+        vs_free(parts);
         vs_drop(vs_now_ns() - t0);
     } else { /* one buffer, doubled when full */
         size_t cap = 16;
-        s = xmalloc(cap);
+        s = xmalloc_atomic(cap);
         for (size_t i = 0; i < n; i++) {
             char p[16];
             int k = snprintf(p, sizeof(p), "%09u,", (unsigned)i);
             if (len + (size_t)k + 1 > cap) {
                 cap *= 2;
-                s = realloc(s, cap);
-                if (s == NULL)
-                    vs_fail("out of memory");
+                s = checked(vs_raw_realloc(s, cap));
             }
             memcpy(s + len, p, (size_t)k + 1);
             len += (size_t)k;
@@ -246,7 +276,7 @@ static void strings(bool quick, bool join)
     }
     if (len != n * 10 || memcmp(s + 10, "000000001,", 10) != 0)
         vs_fail("strings: wrong result");
-    free(s);
+    vs_free(s);
 }
 
 int vs_run(void *env, vs_workload w, bool quick)
