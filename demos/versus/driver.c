@@ -6,8 +6,9 @@
  *
  *     versus [--quick] [--json] [--runs N] [--out DIR] [--only W[,W...]] [--timeout S]
  *
- * The workers (versus-mor, versus-boehm, versus-malloc) sit beside this
- * program. The malloc rows run with glibc's trimming off (GLIBC_TUNABLES). */
+ * The workers (versus-mor, versus-boehm, versus-malloc, versus-boehm-c) sit
+ * beside this program. The malloc rows run with glibc's trimming off
+ * (GLIBC_TUNABLES). */
 #define _GNU_SOURCE
 
 #include <errno.h>

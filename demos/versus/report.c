@@ -214,7 +214,8 @@ static void md_write(FILE *f, const vd_results *r)
     }
     md_targets(f, r);
     md_extras(f, r);
-    fprintf(f, "\nReproduce: `%s` (from the build directory: `demos/versus/%s`).\n", r->command,
+    fprintf(f, "\nReproduce: `meson setup build-rel --buildtype=release -Ddebug_level=0 && "
+               "ninja -C build-rel && build-rel/demos/%s`.\n",
             r->command);
 }
 

@@ -1,12 +1,12 @@
 /* demos/versus/versus.h: what the comparison suite's programs share.
  *
- * A worker (versus-mor, versus-boehm, versus-malloc) runs ONE workload in a
- * fresh process, so that its peak RSS is its own, and prints one JSON object
- * per line, {"name": ..., "value": ..., "unit": ...}, which the driver
- * (versus) collects. A worker is three parts: worker.c (timing, process
- * figures, output), a backend probe (probe_mor.c, probe_boehm.c, or the
- * malloc one inside malloc.c) and the workloads (workloads.c, the same source
- * for mor and mor-boehm; malloc.c for plain C). */
+ * A worker (versus-mor, versus-boehm, versus-malloc, versus-boehm-c) runs ONE
+ * workload in a fresh process, so that its peak RSS is its own, and prints one
+ * JSON object per line, {"name": ..., "value": ..., "unit": ...}, which the
+ * driver (versus) collects. A worker is three parts: worker.c (timing,
+ * process figures, output), a backend probe (probe_mor.c, probe_boehm.c, or
+ * the malloc one inside malloc.c) and the workloads (workloads.c, the same
+ * source for mor and mor-boehm; malloc.c, plain C, for malloc and boehm-c). */
 #ifndef VERSUS_H
 #define VERSUS_H
 
