@@ -47,6 +47,10 @@ static inline bool t_backend_frees_leaks(void)
 #define T_NEEDS_RC(why) ((void)0)
 #endif
 
+/* o is tracked by the cycle collector; under Boehm nothing ever is
+ * (mor_gc_is_tracked documents false there). */
+#define t_assert_tracked(o) assert_int_equal(mor_gc_is_tracked(o), !T_BOEHM)
+
 /* Under Valgrind CI sets MOR_QUICK: big loops scale down by this factor. */
 static inline int t_scale(int n)
 {

@@ -224,9 +224,12 @@ void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr)
 
 /* ---- collections ------------------------------------------------------------------------ */
 
+/* Every gen-0 threshold of GC allocations (700 by default) is a safe point
+ * where the queued finalizers run; Boehm's own collections are its business. */
 void mori_gc_collect_scheduled(mor_rt *rt)
 {
     rt->gc.pending = false;
+    rt->gc.gens[0].count = 0;
     if (!rt->shutting_down)
         boehm_run_finalizers(rt);
 }
@@ -243,6 +246,7 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
             rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
     GC_word before = GC_get_heap_size() - GC_get_free_bytes();
     GC_gcollect();
+    rt->gc.gens[0].count = 0;
     int64_t finalized = boehm_run_finalizers(rt);
     GC_word after = GC_get_heap_size() - GC_get_free_bytes();
     clock_gettime(CLOCK_MONOTONIC, &t1);
