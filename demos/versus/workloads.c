@@ -40,7 +40,7 @@ static void drop(mor_obj *o)
     vs_drop(vs_now_ns() - t0);
 }
 
-static mor_obj *slot_class(const char *name, const char *f1, const char *f2, unsigned flags)
+static mor_obj *new_class(const char *name, const char *f1, const char *f2, unsigned flags)
 {
     const char *fields[3] = {f1, f2, NULL};
     return must(mor_class_new(vrt, name, fields, flags), "mor_class_new");
@@ -117,7 +117,7 @@ static void trees(bool quick)
     int shift = quick ? 6 : 0;
     int stretch = 18 - shift, long_lived = 16 - shift, min_depth = 4, max_depth = 20 - shift;
     int64_t array_n = quick ? 50000 : 500000;
-    node_cls = slot_class("Node", "left", "right", MOR_CLASS_SLOTS);
+    node_cls = new_class("Node", "left", "right", MOR_CLASS_SLOTS);
 
     drop(bottom_up(stretch));
 
@@ -160,7 +160,7 @@ static void trees(bool quick)
 static void cycles(bool quick, int64_t ring)
 {
     int64_t total = quick ? 100000 : 1000000, rings = total / ring;
-    mor_obj *cls = slot_class("Link", "next", "val", MOR_CLASS_SLOTS);
+    mor_obj *cls = new_class("Link", "next", "val", MOR_CLASS_SLOTS);
     for (int round = 0; round < 10; round++) {
         mor_obj *roots = must(mor_list(vrt, 0), "list");
         for (int64_t r = 0; r < rings; r++) {
@@ -200,7 +200,7 @@ static void cycles(bool quick, int64_t ring)
 static void objects(bool quick, unsigned flags)
 {
     int64_t n = quick ? 100000 : 1000000;
-    mor_obj *cls = slot_class("Point", "x", "y", flags);
+    mor_obj *cls = new_class("Point", "x", "y", flags);
     mor_obj *all = must(mor_list(vrt, 0), "list");
     for (int64_t i = 0; i < n; i++) /* small ints: shared, nothing else is allocated */
         must0(mor_list_append_steal(vrt, all, make(cls, mor_int(vrt, i & 255), mor_int(vrt, 1))),
@@ -410,7 +410,7 @@ static void append_int(mor_obj *list, int64_t v)
 static mor_obj *retention_build(int64_t n, int64_t slots, mor_obj *refs[RETAIN_GROUPS])
 {
     int64_t stride = slots / n;
-    mor_obj *cls = slot_class("Blob", "payload", NULL, MOR_CLASS_SLOTS);
+    mor_obj *cls = new_class("Blob", "payload", NULL, MOR_CLASS_SLOTS);
     char kib[1024];
     memset(kib, 'x', sizeof(kib));
     mor_obj *ints = must(mor_list(vrt, 0), "list");
