@@ -191,8 +191,14 @@ void mori_gc_on_alloc(mor_rt *rt, mor_obj *o)
 {
     if (mori_is_weakref(o))
         boehm_register(mori_gc_head(o), boehm_weakref_finalizer, rt);
-    else if (o->type->finalize != NULL || (o->type->flags & MOR_TYPE_HEAP))
-        /* instances: their class may have (or get) a __del__ */
+    else if (o->type->finalize != NULL)
+        /* Only objects that have a finalizer now: a Boehm finalizer makes
+         * every collection examine the object and delays its reclamation by
+         * a collection, so registering every instance "in case its class
+         * gets a __del__ later" made instance-heavy programs several times
+         * slower and larger. An instance made before its class got __del__
+         * is therefore not finalized under Boehm. (Weak references register
+         * their target when made: mori_gc_watch.) */
         boehm_register(mori_gc_head(o), boehm_object_finalizer, rt);
 }
 
