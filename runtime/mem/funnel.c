@@ -67,14 +67,16 @@ static void *mem_alloc_slow(mor_rt *rt, size_t n, mori_mem_kind kind);
 
 /* An allocation (old == NULL) or resize failed once: run the emergency
  * collection once and retry; raise MemoryError if the retry fails too. While an
- * emergency collection or the building of an exception is under way, nested
- * failures just return NULL (the outer handler raises, or falls back to the
- * preallocated MemoryError). */
+ * emergency collection is under way, nested failures just return NULL (the
+ * outer handler raises). While an exception is being built the collection and
+ * the retry still run (one transient failure must not turn the exception into
+ * a MemoryError), but a failed retry raises nothing: the builder falls back to
+ * the preallocated MemoryError. */
 static void *mem_failed(mor_rt *rt, void *old, size_t n, mori_mem_kind kind)
 {
     mori_mem *m = &rt->mem;
     m->failed++;
-    if (m->in_emergency || rt->raising) {
+    if (m->in_emergency) {
         m->fail_retry = false; /* no retry here: the injected failure is spent */
         mori_mem_update_slow(rt);
         return NULL;
@@ -87,7 +89,8 @@ static void *mem_failed(mor_rt *rt, void *old, size_t n, mori_mem_kind kind)
     if (p != NULL)
         return p;
     m->failed++;
-    mor_raise(rt, MOR_EXC_MEMORY, "out of memory (allocating %zu bytes)", n);
+    if (!rt->raising)
+        mor_raise(rt, MOR_EXC_MEMORY, "out of memory (allocating %zu bytes)", n);
     return NULL;
 }
 
