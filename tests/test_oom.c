@@ -984,6 +984,8 @@ typedef struct fail_ctl {
     oom_mode mode;
     uint64_t calls, k;
     bool hit, off;
+    mor_rt *rt;
+    int heap_problems; /* found by the heap check at the failing request */
 } fail_ctl;
 
 static bool oom_fail(void *ud, size_t size)
@@ -995,6 +997,10 @@ static bool oom_fail(void *ud, size_t size)
     bool fail = c->mode == OOM_SOFT        ? c->calls == c->k
                 : c->mode == OOM_EXHAUSTED ? c->calls >= c->k
                                            : size > c->k;
+    /* An emergency collection may run at any failing request: the heap must
+     * be consistent there (outside a collection: then no emergency runs). */
+    if (fail && !c->hit && !c->rt->gc.collecting)
+        c->heap_problems += mori_heap_check(c->rt);
     c->hit |= fail;
     return fail;
 }
@@ -1031,7 +1037,7 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
 {
     static oom_run r; /* big: not on the stack */
     memset(&r, 0, sizeof(r));
-    fail_ctl ctl = {mode, 0, k, false, k == 0};
+    fail_ctl ctl = {mode, 0, k, false, k == 0, NULL, 0};
     mor_config cfg;
     mor_config_init(&cfg);
     cfg.leaks = MOR_LEAKS_REPORT;
@@ -1044,6 +1050,7 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
     mor_rt *rt = mor_rt_new(&cfg);
     assert_non_null(rt);
     r.rt = rt;
+    ctl.rt = rt;
     mor_set_unraisable_hook(rt, oom_unraisable, &r);
 
     int rc = sc->run(&r);
@@ -1075,6 +1082,8 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
                         (unsigned long long)k, r.unraisable);
         }
     }
+    if (ctl.heap_problems != 0)
+        OOM_FAIL("%s", "heap check failed at the failing allocation");
     if (mori_heap_check(rt) != 0)
         OOM_FAIL("%s", "heap check failed with the objects alive");
     release_all(&r);
