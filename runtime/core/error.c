@@ -119,6 +119,10 @@ mor_obj *mor_exc_new(mor_rt *rt, mor_exc kind, const char *fmt, ...)
     va_start(ap, fmt);
     mor_obj *exc = err_build(rt, kind, NULL, fmt, ap);
     va_end(ap);
+    if (exc == rt->memory_error) { /* it could not be built: NULL + MemoryError */
+        err_set(rt, exc);
+        return NULL;
+    }
     return exc;
 }
 
