@@ -944,6 +944,143 @@ static int sc_inspect(oom_run *r)
     return 0;
 }
 
+/* ---- scenario 17: sorting and bulk operations, whose failures must lose nothing --------------- */
+
+/* l holds each of want's items exactly once (in some order). */
+static void expect_permutation(mor_rt *rt, mor_obj *l, mor_obj *want)
+{
+    size_t n, m;
+    mor_obj *const *a = mor_seq_items(l, &n);
+    mor_obj *const *b = mor_seq_items(want, &m);
+    EXPECT(n == m);
+    for (size_t i = 0; i < m; i++) {
+        size_t count = 0;
+        for (size_t j = 0; j < n; j++)
+            count += a[j] == b[i];
+        EXPECT(count == 1);
+    }
+    (void)rt;
+}
+
+static int sc_bulk(oom_run *r)
+{
+    mor_rt *rt = r->rt;
+    mor_obj *l, *orig, *ext, *gen, *inter, *diff, *s1, *s2, *mx, *mn, *ff, *ffl;
+    NEW(l, mor_list(rt, 0));
+    uint32_t x = 12345;
+    for (int i = 0; i < 120; i++) {
+        x = x * 1103515245u + 12345u;
+        mor_obj *v = i % 3 == 0   ? mor_float(rt, (double)(x % 1000) + 0.5)
+                     : i % 3 == 1 ? mor_int(rt, (int64_t)(x % 1000) * 1000000007LL)
+                                  : mor_int(rt, (int64_t)(x % 1000));
+        TRY(append_new(rt, l, v));
+    }
+    NEW(orig, mor_slice(rt, l, MOR_SLICE_NONE, MOR_SLICE_NONE, 1));
+    if (mor_list_sort(rt, l) < 0) {
+        expect_permutation(rt, l, orig); /* a failed sort loses nothing */
+        return -1;
+    }
+    size_t n;
+    mor_obj *const *items = mor_seq_items(l, &n);
+    for (size_t i = 1; i < n; i++)
+        EXPECT(mor_compare(rt, items[i - 1], items[i], MOR_LE) == 1);
+    /* extend from a generator that fails half way: the list keeps what came */
+    NEW(ext, mor_list(rt, 0));
+    NEW(gen, new_counter(r, 40));
+    int64_t before = mor_len(rt, ext);
+    if (mor_list_extend(rt, ext, gen) < 0) {
+        int64_t now = mor_len(rt, ext);
+        EXPECT(now >= before && now <= 40);
+        return -1;
+    }
+    EXPECT(mor_len(rt, ext) == 40);
+    NEW(s1, mor_set_from(rt, l));
+    NEW(s2, mor_set_from(rt, ext));
+    NEW(inter, mor_set_intersection(rt, s1, s2));
+    NEW(diff, mor_set_difference(rt, s1, s2));
+    NEW(mx, mor_max(rt, l));
+    NEW(mn, mor_min(rt, ext));
+    NEW(ff, mor_filterfalse(rt, NULL, orig));
+    NEW(ffl, mor_list_from(rt, ff));
+    int any = mor_any(rt, ext), all = any < 0 ? -1 : mor_all(rt, ext);
+    TRY(all);
+    mor_obj *dd;
+    NEW(dd, mor_dict(rt));
+    TRY(mor_setitem(rt, dd, mn, mx));
+    NEW(dd, mor_copy(rt, dd));
+    TRY(mor_dict_clear(rt, dd));
+    EXPECT(mor_len(rt, inter) + mor_len(rt, diff) == mor_len(rt, s1));
+    EXPECT(any == 1 && all == 0 && oom_i64(rt, mn) == 0);
+    return 0;
+}
+
+/* ---- scenario 18: class customisation and exceptions ---------------------------------------------- */
+
+static mor_obj *fn_repr(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args)
+{
+    (void)data, (void)nargs;
+    mor_obj *v = mor_getattr(rt, args[0], "v");
+    if (v == NULL)
+        return NULL;
+    mor_obj *r = mor_str_fmt(rt, "V(%lld)", (long long)oom_i64(rt, v));
+    mor_decref(rt, v);
+    return r;
+}
+
+static mor_obj *fn_eq(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args)
+{
+    (void)data, (void)nargs;
+    mor_obj *a = mor_getattr(rt, args[0], "v");
+    mor_obj *b = a ? mor_getattr(rt, args[1], "v") : NULL;
+    int eq = b ? mor_eq(rt, a, b) : -1;
+    mor_xdecref(rt, a);
+    mor_xdecref(rt, b);
+    return eq < 0 ? NULL : mor_newref(mor_bool(rt, eq));
+}
+
+static mor_obj *fn_hash(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args)
+{
+    (void)data, (void)nargs;
+    return mor_getattr(rt, args[0], "v");
+}
+
+static int sc_custom(oom_run *r)
+{
+    mor_rt *rt = r->rt;
+    mor_obj *cls, *frepr, *feq, *fhash, *d, *rp, *exc, *fetched, *stop;
+    NEW(cls, mor_class_new(rt, "V", (const char *const[]){"v", NULL}, MOR_CLASS_SLOTS));
+    NEW(frepr, mor_func_new(rt, "__repr__", fn_repr, NULL));
+    NEW(feq, mor_func_new(rt, "__eq__", fn_eq, NULL));
+    NEW(fhash, mor_func_new(rt, "__hash__", fn_hash, NULL));
+    TRY(mor_class_set_attr(rt, cls, "__repr__", frepr));
+    TRY(mor_class_set_attr(rt, cls, "__eq__", feq));
+    TRY(mor_class_set_attr(rt, cls, "__hash__", fhash));
+    NEW(d, mor_dict(rt));
+    for (int i = 0; i < 20; i++) {
+        mor_obj *v = mor_int(rt, 1000 + i % 10);
+        mor_obj *o = v ? mor_call(rt, cls, 1, &v) : NULL;
+        int rc = o ? mor_setitem(rt, d, o, v) : -1; /* equal instances: 10 keys */
+        mor_xdecref(rt, o);
+        mor_xdecref(rt, v);
+        TRY(rc);
+    }
+    NEW(rp, mor_repr(rt, d));
+    TRY(mor_class_set_attr(rt, cls, "__repr__", NULL));
+    NEW(exc, mor_exc_new(rt, MOR_EXC_KEY, "missing %s", "key"));
+    mor_raise_obj(rt, exc);
+    NEW(fetched, mor_err_fetch(rt));
+    mor_raise_stop(rt, rp);
+    NEW(stop, mor_err_fetch(rt));
+    mor_obj *val;
+    NEW(val, mor_exc_value(rt, stop));
+    EXPECT(mor_len(rt, d) == 10 && strstr(mor_str_utf8(rp, NULL), "V(1009)") != NULL);
+    EXPECT(fetched == exc && mor_exc_kind(fetched) == MOR_EXC_KEY);
+    if (mor_exc_kind(stop) == MOR_EXC_MEMORY) /* no memory to build StopIteration */
+        return mor_raise_obj(rt, stop), -1;
+    EXPECT(mor_exc_kind(stop) == MOR_EXC_STOP_ITERATION && val == rp);
+    return 0;
+}
+
 /* ---- the driver ---------------------------------------------------------------------------------- */
 
 typedef struct scenario {
@@ -972,6 +1109,8 @@ static const scenario scenarios[] = {
     {"generator protocol", sc_gen_protocol, false},
     {"gc api", sc_gc_api, true},
     {"inspect", sc_inspect, true},
+    {"sort and bulk", sc_bulk, false},
+    {"class slots, exceptions", sc_custom, false},
 };
 
 typedef enum oom_mode { OOM_HARD, OOM_SOFT, OOM_EXHAUSTED, OOM_BIG } oom_mode;
