@@ -7,32 +7,28 @@
 
 #include "mor/buffer.h"
 
-const mor_type *mori_freed_origin(const mor_obj *o)
+const char *mori_freed_name(const mor_obj *o)
 {
-    if (!mori_is_freed(o))
-        return o->type;
-    if (o->flags & MORI_FREED_GC)
-        return (const mor_type *)(const void *)mori_gc_head(o)->prev;
-    if (o->flags & MORI_FREED_BODY)
-        return *(const mor_type *const *)(const void *)(o + 1);
-    return NULL;
+    if (o->flags & MORI_FREED_NAME_BODY)
+        return (const char *)(o + 1);
+    if (o->flags & MORI_FREED_NAME_HEAD)
+        return (const char *)mori_gc_head(o);
+    return "(type unknown)";
 }
 
 /* ---- the freed-object type: every slot is fatal -------------------------------- */
 
 MOR_NORETURN static void freed_used(const mor_obj *o, const char *what)
 {
-    const mor_type *t = mori_freed_origin(o);
-    mor_fatal(o, "use of a freed object: %s of a freed '%s' object at %p", what,
-              t != NULL ? t->name : "(type unknown)", (const void *)o);
+    mor_fatal(o, "use of a freed object: %s of a freed '%.*s' object at %p", what,
+              MORI_FREED_NAME_MAX, mori_freed_name(o), (const void *)o);
 }
 
 static void freed_dealloc(mor_rt *rt, mor_obj *self)
 {
     (void)rt;
-    const mor_type *t = mori_freed_origin(self);
-    mor_fatal(self, "mor_decref of a freed '%s' object at %p (one decref too many, or a use "
-              "after free)", t != NULL ? t->name : "(type unknown)", (void *)self);
+    mor_fatal(self, "mor_decref of a freed '%.*s' object at %p (one decref too many, or a use "
+              "after free)", MORI_FREED_NAME_MAX, mori_freed_name(self), (void *)self);
 }
 
 static int freed_traverse(mor_obj *self, mor_visit_fn visit, void *arg)
@@ -176,3 +172,132 @@ const mor_type mori_freed_type = {
     .buffer = &freed_buffer,
     .untrack_ok = freed_untrack_ok,
 };
+
+/* ---- poisoning and the quarantine (debug builds) ----------------------------------- */
+#if MORI_POISON
+
+static mor_obj *debug_obj_of(void *block, mori_mem_kind kind)
+{
+    return kind == MORI_MEM_GC_OBJECT ? mori_gc_obj(block) : (mor_obj *)block;
+}
+
+/* Poison a block of n bytes (a freed object of `kind` whose type was named
+ * `name`): the pattern over the first MORI_POISON_SPAN bytes, then the header
+ * and the copy of the name. Deterministic: the check redoes it and compares. */
+static void debug_poison(void *block, size_t n, mori_mem_kind kind, const char *name)
+{
+    size_t span = n < MORI_POISON_SPAN ? n : MORI_POISON_SPAN;
+    memset(block, MORI_FREED_BYTE, span);
+    mor_obj *o = debug_obj_of(block, kind);
+    size_t body = (size_t)((char *)block + span - (char *)(o + 1)); /* room after the header */
+    char *copy = NULL;
+    size_t room = 0;
+    o->refcnt = 0;
+    o->flags = 0;
+    o->type = &mori_freed_type;
+    if (body >= 8) {
+        o->flags = MORI_FREED_NAME_BODY;
+        copy = (char *)(o + 1);
+        room = body;
+    } else if (kind == MORI_MEM_GC_OBJECT) {
+        o->flags = MORI_FREED_NAME_HEAD;
+        copy = block;
+        room = MORI_GC_HEAD_SIZE;
+    }
+    if (copy != NULL) {
+        if (room > MORI_FREED_NAME_MAX)
+            room = MORI_FREED_NAME_MAX;
+        size_t len = strnlen(name, room - 1);
+        memcpy(copy, name, len);
+        copy[len] = '\0';
+    }
+}
+
+/* Was the block written to since it was poisoned? The first span bytes must
+ * be what poisoning wrote. */
+static bool debug_intact(const mori_quarantined *q)
+{
+    _Alignas(16) unsigned char expect[MORI_POISON_SPAN];
+    size_t span = q->size < MORI_POISON_SPAN ? q->size : MORI_POISON_SPAN;
+    debug_poison(expect, span, (mori_mem_kind)q->kind, q->name);
+    return memcmp(expect, q->block, span) == 0;
+}
+
+/* The oldest block leaves: check it, then hand it on. */
+static void debug_evict(mor_rt *rt)
+{
+    mori_quarantine *qr = &rt->quarantine;
+    unsigned tail = (qr->head + MORI_QUARANTINE - qr->n) % MORI_QUARANTINE;
+    mori_quarantined q = qr->ring[tail];
+    qr->n--;
+    qr->bytes -= q.size;
+    if (!debug_intact(&q))
+        mor_fatal(NULL, "a freed '%s' object at %p was written to after it was freed "
+                  "(a use after free)", q.name,
+                  (void *)debug_obj_of(q.block, (mori_mem_kind)q.kind));
+    if (q.pool == NULL) { /* counted as freed when it came in */
+        mori_backend_free(rt->mem.backend, q.block, (mori_mem_kind)q.kind);
+        return;
+    }
+    qr->pool_blocks--;
+    qr->pool_bytes -= q.size;
+    mori_pool *pool = q.pool;
+    if (pool->count < pool->max && rt->mem.slow == 0) {
+        *(void **)q.block = pool->head;
+        pool->head = q.block;
+        pool->count++;
+    } else {
+        /* counted as held by the pool: the funnel does the accounting, and
+         * the block, being poisoned, goes straight to the backend */
+        mori_mem_free(rt, q.block, pool->blocksize, pool->kind);
+    }
+}
+
+static void debug_quarantine(mor_rt *rt, void *block, size_t n, mori_mem_kind kind,
+                             mori_pool *pool)
+{
+    mori_quarantine *qr = &rt->quarantine;
+    while (qr->n == MORI_QUARANTINE || (qr->n > 0 && qr->bytes + n > MORI_QUARANTINE_MAX_BYTES))
+        debug_evict(rt);
+    mori_quarantined *q = &qr->ring[qr->head];
+    const mor_type *t = debug_obj_of(block, kind)->type;
+    snprintf(q->name, sizeof(q->name), "%s", t != NULL && t->name != NULL ? t->name : "?");
+    q->block = block;
+    q->pool = pool;
+    q->size = (uint32_t)n;
+    q->kind = (uint8_t)kind;
+    debug_poison(block, n, kind, q->name);
+    qr->head = (qr->head + 1) % MORI_QUARANTINE;
+    qr->n++;
+    qr->bytes += n;
+    if (pool != NULL) {
+        qr->pool_blocks++;
+        qr->pool_bytes += n;
+    }
+}
+
+void mori_debug_free_object(mor_rt *rt, void *block, size_t n, mori_mem_kind kind)
+{
+    mor_obj *o = debug_obj_of(block, kind);
+    if (mori_is_freed(o) || n > MORI_QUARANTINE_MAX_BLOCK) {
+        mori_backend_free(rt->mem.backend, block, kind);
+        return;
+    }
+    debug_quarantine(rt, block, n, kind, NULL);
+}
+
+void mori_debug_pool_give(mor_rt *rt, mori_pool *pool, void *block)
+{
+    if (pool->count < pool->max && rt->mem.slow == 0)
+        debug_quarantine(rt, block, pool->blocksize, pool->kind, pool);
+    else
+        mori_pool_give_slow(rt, pool, block);
+}
+
+void mori_debug_quarantine_flush(mor_rt *rt)
+{
+    while (rt->quarantine.n > 0)
+        debug_evict(rt);
+}
+
+#endif

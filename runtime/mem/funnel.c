@@ -183,6 +183,12 @@ void mori_mem_free(mor_rt *rt, void *p, size_t n, mori_mem_kind kind)
     if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE))
         mori_trace_free(rt, p);
     mori_mem_count_free(&rt->mem, n);
+#if MORI_POISON
+    if (kind <= MORI_MEM_ATOMIC_OBJECT) { /* an object: poisoned and quarantined */
+        mori_debug_free_object(rt, p, n, kind);
+        return;
+    }
+#endif
     mori_backend_free(rt->mem.backend, p, kind);
 }
 
