@@ -1113,8 +1113,15 @@ static const scenario scenarios[] = {
     {"class slots, exceptions", sc_custom, false},
 };
 
-typedef enum oom_mode { OOM_HARD, OOM_SOFT, OOM_EXHAUSTED, OOM_BIG } oom_mode;
-static const char *const oom_mode_names[] = {"hard", "soft", "exhausted", "big"};
+typedef enum oom_mode {
+    OOM_HARD,
+    OOM_SOFT,
+    OOM_EXHAUSTED,
+    OOM_BIG,
+    OOM_SOFT_GC, /* soft, with a collection at nearly every safe point */
+    OOM_NMODES
+} oom_mode;
+static const char *const oom_mode_names[] = {"hard", "soft", "exhausted", "big", "soft+gc"};
 
 /* The failure callback of the modes other than hard: soft fails the k-th
  * request only (the retry is another request), exhausted fails the k-th and
@@ -1133,9 +1140,9 @@ static bool oom_fail(void *ud, size_t size)
     if (c->off)
         return false;
     c->calls++;
-    bool fail = c->mode == OOM_SOFT        ? c->calls == c->k
-                : c->mode == OOM_EXHAUSTED ? c->calls >= c->k
-                                           : size > c->k;
+    bool fail = c->mode == OOM_EXHAUSTED ? c->calls >= c->k
+                : c->mode == OOM_BIG       ? size > c->k
+                                           : c->calls == c->k;
     /* An emergency collection may run at any failing request: the heap must
      * be consistent there (outside a collection: then no emergency runs). */
     if (fail && !c->hit && !c->rt->gc.collecting)
@@ -1180,6 +1187,8 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
     mor_config cfg;
     mor_config_init(&cfg);
     cfg.leaks = MOR_LEAKS_REPORT;
+    if (mode == OOM_SOFT_GC)
+        cfg.gc_threshold[0] = cfg.gc_threshold[1] = cfg.gc_threshold[2] = 1;
     if (mode == OOM_HARD) {
         cfg.alloc_fail_nth = k;
     } else {
@@ -1212,7 +1221,7 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
         tally->points++;
         if (rc < 0) {
             tally->raised++;
-            if (mode == OOM_SOFT && getenv("OOM_VERBOSE"))
+            if (mode != OOM_HARD && getenv("OOM_VERBOSE"))
                 fprintf(stderr, "%s: soft k=%llu raised\n", sc->name, (unsigned long long)k);
         } else {
             tally->completed++;
@@ -1270,13 +1279,13 @@ static bool oom_only(void)
     unsigned long long k;
     char mode[8];
     if (sscanf(only, "%63[^:]:%llu:%7s", name, &k, mode) != 3)
-        fail_msg("OOM_ONLY: expected name:k:hard|soft|exhausted|big");
+        fail_msg("OOM_ONLY: expected name:k:hard|soft|exhausted|big|soft+gc");
     for (size_t i = 0; i < MORI_COUNTOF(scenarios); i++) {
         if (strcmp(scenarios[i].name, name) == 0) {
             oom_tally t = {0, 0, 0};
             uint64_t held;
             oom_mode m = OOM_HARD;
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < OOM_NMODES; j++)
                 if (strcmp(mode, oom_mode_names[j]) == 0)
                     m = (oom_mode)j;
             bool hit = oom_run_one(&scenarios[i], m, k, &t, &held);
@@ -1294,20 +1303,22 @@ static void test_oom_every_allocation(void **state)
     (void)state;
     if (oom_only())
         return;
-    uint64_t total = 0;
-    print_message("failure points per scenario, and how many runs raised MemoryError / "
-                  "completed:\n%-24s %18s %18s %18s %12s\n",
-                  "scenario", "hard", "soft", "exhausted", "big");
+    uint64_t distinct = 0, runs = 0;
+    print_message("failing runs per scenario and mode: runs that met a failure, then how many "
+                  "raised MemoryError / completed\n%-24s %16s %16s %16s %10s %16s\n",
+                  "scenario", "hard", "soft", "exhausted", "big", "soft+gc");
     for (size_t i = 0; i < MORI_COUNTOF(scenarios); i++) {
-        oom_tally t[4] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
-        for (int m = 0; m < 4; m++)
+        oom_tally t[OOM_NMODES];
+        memset(t, 0, sizeof(t));
+        char col[OOM_NMODES][32];
+        for (int m = 0; m < OOM_NMODES; m++) {
             oom_sweep(&scenarios[i], (oom_mode)m, &t[m]);
-        char col[4][32];
-        for (int m = 0; m < 4; m++)
             snprintf(col[m], sizeof(col[m]), "%llu %llu/%llu", (unsigned long long)t[m].points,
                      (unsigned long long)t[m].raised, (unsigned long long)t[m].completed);
-        print_message("%-24s %18s %18s %18s %12s\n", scenarios[i].name, col[0], col[1], col[2],
-                      col[3]);
+            runs += t[m].points;
+        }
+        print_message("%-24s %16s %16s %16s %10s %16s\n", scenarios[i].name, col[0], col[1],
+                      col[2], col[3], col[4]);
         /* the sweep reached the end of the scenario in each mode */
         assert_true(t[OOM_HARD].points > 10 && t[OOM_SOFT].points == t[OOM_HARD].points);
         /* a hard failure reaches the caller, except where it has nowhere to
@@ -1317,12 +1328,14 @@ static void test_oom_every_allocation(void **state)
             assert_true(t[OOM_HARD].completed * 10 <= t[OOM_HARD].points);
         /* a single failure is absorbed by the emergency collection's retry */
         assert_int_equal(t[OOM_SOFT].raised, 0);
+        assert_int_equal(t[OOM_SOFT_GC].raised, 0);
         if (!scenarios[i].absorbs)
             assert_true(t[OOM_EXHAUSTED].completed * 10 <= t[OOM_EXHAUSTED].points);
-        total += t[OOM_HARD].points + t[OOM_SOFT].points + t[OOM_EXHAUSTED].points;
+        distinct += t[OOM_HARD].points; /* each allocation of the scenario, once */
     }
-    print_message("distinct failure points exercised: %llu (hard + soft + exhausted)\n",
-                  (unsigned long long)total);
+    print_message("distinct failure points exercised: %llu (allocations of the scenarios, each "
+                  "failed in every mode); failing runs in all: %llu\n",
+                  (unsigned long long)distinct, (unsigned long long)runs);
 }
 
 /* The checker finds each kind of damage it claims to (and a healthy heap
