@@ -23,14 +23,17 @@ static void say_at(const mor_obj *o)
     fflush(stderr);
 }
 
-/* In a coverage build, a child that aborts writes its counts first, so that
- * the fatal paths it ran count as covered. */
-extern void __gcov_dump(void) __attribute__((weak));
+/* In a coverage build (MOR_COVERAGE), a child that aborts writes its counts
+ * first, so that the fatal paths it ran count as covered. */
+#ifdef MOR_COVERAGE
+extern void __gcov_dump(void);
+#endif
 
 static void child_on_abort(int sig)
 {
-    if (__gcov_dump != NULL)
-        __gcov_dump();
+#ifdef MOR_COVERAGE
+    __gcov_dump();
+#endif
     signal(sig, SIG_DFL);
     raise(sig);
 }
