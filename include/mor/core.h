@@ -315,7 +315,7 @@ MOR_API const char *mor_err_message(mor_rt *rt);
 MOR_API mor_obj *mor_err_fetch(mor_rt *rt);
 MOR_API void mor_err_clear(mor_rt *rt);
 
-/* Exception objects */
+/* Exception objects. mor_exc_new: a new exception, or NULL + MemoryError. */
 MOR_API mor_obj *mor_exc_new(mor_rt *rt, mor_exc kind, const char *fmt, ...) MOR_PRINTF(3, 4);
 MOR_API mor_exc mor_exc_kind(const mor_obj *exc);       /* MOR_EXC_NONE if not an exception */
 MOR_API const char *mor_exc_message(const mor_obj *exc); /* "" if not an exception */

@@ -119,6 +119,10 @@ mor_obj *mor_exc_new(mor_rt *rt, mor_exc kind, const char *fmt, ...)
     va_start(ap, fmt);
     mor_obj *exc = err_build(rt, kind, NULL, fmt, ap);
     va_end(ap);
+    if (exc == rt->memory_error) { /* it could not be built: NULL + MemoryError */
+        err_set(rt, exc);
+        return NULL;
+    }
     return exc;
 }
 
@@ -176,7 +180,9 @@ void mor_fatal(const mor_obj *o, const char *fmt, ...)
         /* the object may be corrupt: print the raw header first */
         fprintf(stderr, "mor: object at %p: refcount %u, flags %#x, type %p", (const void *)o,
                 o->refcnt, o->flags, (const void *)o->type);
-        if (o->type != NULL && o->type->name != NULL)
+        if (mori_is_freed(o))
+            fprintf(stderr, " (a freed '%.*s' object)", MORI_FREED_NAME_MAX, mori_freed_name(o));
+        else if (o->type != NULL && o->type->name != NULL)
             fprintf(stderr, " ('%s')", o->type->name);
         fputc('\n', stderr);
     }

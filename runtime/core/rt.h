@@ -5,6 +5,7 @@
 
 #include "../gc/collector.h"
 #include "../mem/mem.h"
+#include "debug.h"
 #include "object.h"
 #include "ptrmap.h"
 
@@ -61,6 +62,9 @@ struct mor_rt {
 
     unsigned raising;   /* > 0 while an exception is being built (OOM recursion guard) */
     bool shutting_down;
+#if MORI_POISON
+    mori_quarantine quarantine; /* freed objects, poisoned (core/debug.h) */
+#endif
 };
 
 #define MORI_DEALLOC_DEPTH 64

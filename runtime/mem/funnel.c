@@ -67,14 +67,16 @@ static void *mem_alloc_slow(mor_rt *rt, size_t n, mori_mem_kind kind);
 
 /* An allocation (old == NULL) or resize failed once: run the emergency
  * collection once and retry; raise MemoryError if the retry fails too. While an
- * emergency collection or the building of an exception is under way, nested
- * failures just return NULL (the outer handler raises, or falls back to the
- * preallocated MemoryError). */
+ * emergency collection is under way, nested failures just return NULL (the
+ * outer handler raises). While an exception is being built the collection and
+ * the retry still run (one transient failure must not turn the exception into
+ * a MemoryError), but a failed retry raises nothing: the builder falls back to
+ * the preallocated MemoryError. */
 static void *mem_failed(mor_rt *rt, void *old, size_t n, mori_mem_kind kind)
 {
     mori_mem *m = &rt->mem;
     m->failed++;
-    if (m->in_emergency || rt->raising) {
+    if (m->in_emergency) {
         m->fail_retry = false; /* no retry here: the injected failure is spent */
         mori_mem_update_slow(rt);
         return NULL;
@@ -87,7 +89,8 @@ static void *mem_failed(mor_rt *rt, void *old, size_t n, mori_mem_kind kind)
     if (p != NULL)
         return p;
     m->failed++;
-    mor_raise(rt, MOR_EXC_MEMORY, "out of memory (allocating %zu bytes)", n);
+    if (!rt->raising)
+        mor_raise(rt, MOR_EXC_MEMORY, "out of memory (allocating %zu bytes)", n);
     return NULL;
 }
 
@@ -180,6 +183,12 @@ void mori_mem_free(mor_rt *rt, void *p, size_t n, mori_mem_kind kind)
     if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE))
         mori_trace_free(rt, p, n);
     mori_mem_count_free(&rt->mem, n);
+#if MORI_POISON
+    if (kind <= MORI_MEM_ATOMIC_OBJECT) { /* an object: poisoned and quarantined */
+        mori_debug_free_object(rt, p, n, kind);
+        return;
+    }
+#endif
     mori_backend_free(rt->mem.backend, p, kind);
 }
 

@@ -54,6 +54,9 @@ void mori_pool_drain(mor_rt *rt, mori_pool *pool)
 
 void mori_pool_drain_all(mor_rt *rt)
 {
+#if MORI_POISON
+    mori_debug_quarantine_flush(rt); /* some of its blocks are headed for a pool */
+#endif
     for (unsigned i = 0; i < MORI_NPOOLS; i++)
         mori_pool_drain(rt, &rt->mem.pools[i]);
 }

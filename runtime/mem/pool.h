@@ -24,6 +24,10 @@ static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
 
 static inline void mori_pool_give(mor_rt *rt, mori_pool *pool, void *p)
 {
+#if MORI_POISON
+    mori_debug_pool_give(rt, pool, p); /* poisoned and quarantined first */
+    return;
+#endif
     if (MOR_LIKELY(pool->count < pool->max) && MOR_LIKELY(rt->mem.slow == 0)) {
         *(void **)p = pool->head;
         pool->head = p;

@@ -61,6 +61,11 @@ void mor_alloc_get_stats(mor_rt *rt, mor_alloc_stats *out)
         out->pooled_blocks += out->pools[i].cached;
         out->pooled_bytes += out->pools[i].cached_bytes;
     }
+#if MORI_POISON
+    /* freed objects on their way to a pool are held, not in use, as pooled ones */
+    out->pooled_blocks += rt->quarantine.pool_blocks;
+    out->pooled_bytes += rt->quarantine.pool_bytes;
+#endif
 }
 
 static void stats_print_size(FILE *out, size_t limit)

@@ -88,6 +88,23 @@ restart:;
     }
 }
 
+/* The first empty slot on hash's probe path (the table has one). */
+static set_entry *set_probe_empty(set_entry *table, size_t mask, int64_t hash)
+{
+    uint64_t perturb = (uint64_t)hash;
+    size_t i = (size_t)hash & mask;
+    while (table[i].key != NULL) {
+        perturb >>= 5;
+        i = (i * 5 + (size_t)perturb + 1) & mask;
+    }
+    return &table[i];
+}
+
+static set_entry *set_empty_slot(set_obj *s, int64_t hash)
+{
+    return set_probe_empty(s->table, (size_t)s->mask, hash);
+}
+
 /* Rehash the live keys into a table of at least `minused` * 2 slots. */
 static int set_resize(mor_rt *rt, set_obj *s, int64_t minused)
 {
@@ -105,13 +122,7 @@ static int set_resize(mor_rt *rt, set_obj *s, int64_t minused)
             mor_obj *key = old[k].key;
             if (key == NULL || key == SET_DUMMY)
                 continue;
-            uint64_t perturb = (uint64_t)old[k].hash;
-            size_t i = (size_t)old[k].hash & mask;
-            while (nt[i].key != NULL) {
-                perturb >>= 5;
-                i = (i * 5 + (size_t)perturb + 1) & mask;
-            }
-            nt[i] = old[k];
+            *set_probe_empty(nt, mask, old[k].hash) = old[k];
         }
         mori_mem_free(rt, old, set_table_bytes(old_mask), MORI_MEM_BUFFER);
     }
@@ -133,14 +144,23 @@ static int set_add_key(mor_rt *rt, set_obj *s, mor_obj *key, int64_t hash)
         mor_decref(rt, key);
         return r < 0 ? -1 : 0;
     }
-    if (e->key == NULL)
+    if (e->key == NULL) {
+        /* a lookup of an absent key ends at an empty slot: never take the
+         * last one (the growth below may have failed before) */
+        if (s->fill + 1 > s->mask) {
+            if (set_resize(rt, s, s->used * 4) < 0)
+                goto fail;
+            e = set_empty_slot(s, hash);
+        }
         s->fill++;
+    }
     e->key = key;
     e->hash = hash;
     s->used++;
     if (s->fill * 5 >= s->mask * 3 &&
         set_resize(rt, s, s->used > 50000 ? s->used * 2 : s->used * 4) < 0)
-        mor_err_clear(rt); /* still consistent: the table just stays fuller */
+        mor_err_clear(rt); /* still consistent: the table just stays fuller
+                              (and the check above keeps an empty slot) */
     return 1;
 fail:
     mor_decref(rt, key);
