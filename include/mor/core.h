@@ -331,7 +331,8 @@ MOR_API const char *mor_exc_name(mor_exc kind); /* "TypeError", ...; "UnknownErr
  * callbacks) go to the unraisable hook. The default prints
  * "Exception ignored in <where>: TypeError: message" to stderr. */
 typedef void (*mor_unraisable_fn)(mor_rt *rt, mor_obj *exc, const char *where, void *ud);
-MOR_API void mor_set_unraisable_hook(mor_rt *rt, mor_unraisable_fn fn, void *ud); /* NULL: default */
+/* fn NULL: the default hook again. */
+MOR_API void mor_set_unraisable_hook(mor_rt *rt, mor_unraisable_fn fn, void *ud);
 /* Hand the pending exception (if any) to the unraisable hook and clear it;
  * where NULL: "mor". */
 MOR_API void mor_err_write_unraisable(mor_rt *rt, const char *where);
