@@ -19,34 +19,34 @@ static inline void a_exc_at(mor_rt *rt, mor_exc kind, const char *substr, const 
     t_expect_exc_at(rt, kind, substr, file, line);
 }
 
-/* The call returns NULL (A_NULL), -1 (A_NEG) or false (A_FALSE) with the
+/* The call returns NULL (A_NULL) or -1 (A_NEG) with the
  * exception; anything else fails the test. A_NULL drops an unexpected result
  * so that the failure report is not followed by a leak report. */
-#define A_NULL(rt, call, kind, substr)                                                         \
-    do {                                                                                       \
-        mor_obj *a_r_ = (call);                                                                \
-        if (a_r_ != NULL) {                                                                    \
-            mor_decref((rt), a_r_);                                                            \
-            fail_msg("%s:%d: %s returned an object", __FILE__, __LINE__, #call);               \
-        }                                                                                      \
-        a_exc_at((rt), (kind), (substr), __FILE__, __LINE__);                                  \
+#define A_NULL(rt, call, kind, substr)                                                             \
+    do {                                                                                           \
+        mor_obj *a_r_ = (call);                                                                    \
+        if (a_r_ != NULL) {                                                                        \
+            mor_decref((rt), a_r_);                                                                \
+            fail_msg("%s:%d: %s returned an object", __FILE__, __LINE__, #call);                   \
+        }                                                                                          \
+        a_exc_at((rt), (kind), (substr), __FILE__, __LINE__);                                      \
     } while (0)
 
-#define A_NEG(rt, call, kind, substr)                                                          \
-    do {                                                                                       \
-        int64_t a_r_ = (int64_t)(call);                                                        \
-        if (a_r_ != -1)                                                                        \
-            fail_msg("%s:%d: %s returned %lld, not -1", __FILE__, __LINE__, #call,             \
-                     (long long)a_r_);                                                         \
-        a_exc_at((rt), (kind), (substr), __FILE__, __LINE__);                                  \
+#define A_NEG(rt, call, kind, substr)                                                              \
+    do {                                                                                           \
+        int64_t a_r_ = (int64_t)(call);                                                            \
+        if (a_r_ != -1)                                                                            \
+            fail_msg("%s:%d: %s returned %lld, not -1", __FILE__, __LINE__, #call,                 \
+                     (long long)a_r_);                                                             \
+        a_exc_at((rt), (kind), (substr), __FILE__, __LINE__);                                      \
     } while (0)
 
 /* A call that must neither fail nor raise (a predicate on a foreign object). */
-#define A_NOEXC(rt)                                                                            \
-    do {                                                                                       \
-        if (mor_err_kind(rt) != MOR_EXC_NONE)                                                  \
-            fail_msg("%s:%d: unexpected %s: %s", __FILE__, __LINE__,                           \
-                     mor_exc_name(mor_err_kind(rt)), mor_err_message(rt));                     \
+#define A_NOEXC(rt)                                                                                \
+    do {                                                                                           \
+        if (mor_err_kind(rt) != MOR_EXC_NONE)                                                      \
+            fail_msg("%s:%d: unexpected %s: %s", __FILE__, __LINE__,                               \
+                     mor_exc_name(mor_err_kind(rt)), mor_err_message(rt));                         \
     } while (0)
 
 /* Refcounts of a set of objects, taken before the bad calls and compared

@@ -6,10 +6,7 @@
  * foreign objects below). */
 #include "args_util.h"
 
-static mor_obj *big_int(mor_rt *rt)
-{
-    return mor_int_from_str(rt, "100000000000000000000", 10);
-}
+static mor_obj *big_int(mor_rt *rt) { return mor_int_from_str(rt, "100000000000000000000", 10); }
 
 static void test_tuple_bad(void **state)
 {
@@ -187,7 +184,8 @@ static void test_changed_during_iteration(void **state)
     makers[2] = mor_dict_items(rt, d);
     assert_int_equal(mor_dict_set(rt, d, k2, k2), 0);
     for (int i = 0; i < 3; i++) {
-        A_NULL(rt, mor_next(rt, makers[i]), MOR_EXC_RUNTIME, "dictionary changed size during iteration");
+        A_NULL(rt, mor_next(rt, makers[i]), MOR_EXC_RUNTIME,
+               "dictionary changed size during iteration");
         mor_decref(rt, makers[i]);
     }
     mor_obj *s = mor_set_from(rt, d);
@@ -245,9 +243,9 @@ static void test_set_bad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T_TEST(test_tuple_bad),          T_TEST(test_list_wrong_type),
-        T_TEST(test_list_out_of_range),  T_TEST(test_list_sort_unordered),
-        T_TEST(test_dict_bad),           T_TEST(test_changed_during_iteration),
+        T_TEST(test_tuple_bad),         T_TEST(test_list_wrong_type),
+        T_TEST(test_list_out_of_range), T_TEST(test_list_sort_unordered),
+        T_TEST(test_dict_bad),          T_TEST(test_changed_during_iteration),
         T_TEST(test_set_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

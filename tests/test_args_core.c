@@ -20,8 +20,8 @@ static void test_rt_new_bad_config(void **state)
     (void)state;
     mor_config c;
     /* small-int ranges that do not contain -5..1, or are too large */
-    int64_t ranges[][2] = {{5, 256}, {-5, 0}, {1, 1}, {-5, INT64_MAX}, {INT64_MIN, 256},
-                           {-(1 << 24), 1}};
+    int64_t ranges[][2] = {{5, 256},        {-5, 0},          {1, 1},
+                           {-5, INT64_MAX}, {INT64_MIN, 256}, {-(1 << 24), 1}};
     for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
         mor_config_init(&c);
         c.small_int_min = ranges[i][0];
@@ -81,27 +81,35 @@ static void probe_finalize(mor_rt *rt, mor_obj *self)
     (void)self;
 }
 
-static const mor_type finalize_no_gc = {
-    .name = "finalize_no_gc", .basicsize = sizeof(probe), .dealloc = probe_dealloc,
-    .finalize = probe_finalize};
-static const mor_type weak_no_gc = {
-    .name = "weak_no_gc", .basicsize = sizeof(probe), .flags = MOR_TYPE_WEAKREF,
-    .dealloc = probe_dealloc};
-static const mor_type gc_no_traverse = {
-    .name = "gc_no_traverse", .basicsize = sizeof(probe), .flags = MOR_TYPE_GC,
-    .dealloc = probe_dealloc};
+static const mor_type finalize_no_gc = {.name = "finalize_no_gc",
+                                        .basicsize = sizeof(probe),
+                                        .dealloc = probe_dealloc,
+                                        .finalize = probe_finalize};
+static const mor_type weak_no_gc = {.name = "weak_no_gc",
+                                    .basicsize = sizeof(probe),
+                                    .flags = MOR_TYPE_WEAKREF,
+                                    .dealloc = probe_dealloc};
+static const mor_type gc_no_traverse = {.name = "gc_no_traverse",
+                                        .basicsize = sizeof(probe),
+                                        .flags = MOR_TYPE_GC,
+                                        .dealloc = probe_dealloc};
 static const mor_type no_dealloc = {.name = "no_dealloc", .basicsize = sizeof(probe)};
 static const mor_type too_small = {
     .name = "too_small", .basicsize = sizeof(mor_obj) - 1, .dealloc = probe_dealloc};
 static const mor_type var_type = {
-    .name = "var_type", .basicsize = sizeof(mor_varobj), .itemsize = 8,
-    .dealloc = probe_dealloc};
-static const mor_type var_gc_type = {
-    .name = "var_gc_type", .basicsize = sizeof(mor_varobj), .itemsize = 8,
-    .flags = MOR_TYPE_GC, .dealloc = probe_dealloc, .traverse = probe_traverse};
-static const mor_type good_gc = {
-    .name = "good_gc", .basicsize = sizeof(probe), .flags = MOR_TYPE_GC | MOR_TYPE_WEAKREF,
-    .dealloc = probe_dealloc, .traverse = probe_traverse, .finalize = probe_finalize};
+    .name = "var_type", .basicsize = sizeof(mor_varobj), .itemsize = 8, .dealloc = probe_dealloc};
+static const mor_type var_gc_type = {.name = "var_gc_type",
+                                     .basicsize = sizeof(mor_varobj),
+                                     .itemsize = 8,
+                                     .flags = MOR_TYPE_GC,
+                                     .dealloc = probe_dealloc,
+                                     .traverse = probe_traverse};
+static const mor_type good_gc = {.name = "good_gc",
+                                 .basicsize = sizeof(probe),
+                                 .flags = MOR_TYPE_GC | MOR_TYPE_WEAKREF,
+                                 .dealloc = probe_dealloc,
+                                 .traverse = probe_traverse,
+                                 .finalize = probe_finalize};
 
 static void test_object_new_bad_type(void **state)
 {
@@ -273,9 +281,9 @@ static zoo zoo_new(mor_rt *rt)
     return z;
 }
 
-#define ZOO_ALL(z)                                                                             \
-    (z).i, (z).big, (z).f, (z).s, (z).b, (z).t, (z).l, (z).d, (z).set, (z).none, (z).tru,      \
-        (z).cls, (z).inst
+#define ZOO_ALL(z)                                                                                 \
+    (z).i, (z).big, (z).f, (z).s, (z).b, (z).t, (z).l, (z).d, (z).set, (z).none, (z).tru, (z).cls, \
+        (z).inst
 
 static void zoo_check(mor_rt *rt, const zoo *z)
 {
@@ -323,7 +331,8 @@ static void test_protocol_wrong_type(void **state)
     A_NEG(rt, mor_setitem(rt, z.l, z.s, z.i), MOR_EXC_TYPE, "not str");
     A_NEG(rt, mor_setitem(rt, z.d, z.l, z.i), MOR_EXC_TYPE, "unhashable type: 'list'");
     A_NEG(rt, mor_setitem(rt, z.d, z.s, NULL), MOR_EXC_TYPE, "mor_delitem");
-    A_NEG(rt, mor_delitem(rt, z.t, z.i), MOR_EXC_TYPE, "'tuple' object doesn't support item deletion");
+    A_NEG(rt, mor_delitem(rt, z.t, z.i), MOR_EXC_TYPE,
+          "'tuple' object doesn't support item deletion");
     A_NEG(rt, mor_delitem(rt, z.none, z.i), MOR_EXC_TYPE, "'NoneType'");
     A_NEG(rt, mor_delitem(rt, z.l, z.none), MOR_EXC_TYPE, "not NoneType");
     A_NEG(rt, mor_delitem(rt, z.d, z.set), MOR_EXC_TYPE, "unhashable type: 'set'");
@@ -355,7 +364,8 @@ static void test_protocol_out_of_range(void **state)
         mor_obj *k = mor_int(rt, bad[i]);
         A_NULL(rt, mor_getitem(rt, z.l, k), MOR_EXC_INDEX, "list index out of range");
         A_NULL(rt, mor_getitem(rt, z.t, k), MOR_EXC_INDEX, "tuple index out of range");
-        A_NEG(rt, mor_setitem(rt, z.l, k, z.i), MOR_EXC_INDEX, "list assignment index out of range");
+        A_NEG(rt, mor_setitem(rt, z.l, k, z.i), MOR_EXC_INDEX,
+              "list assignment index out of range");
         A_NEG(rt, mor_delitem(rt, z.l, k), MOR_EXC_INDEX, "list assignment index out of range");
         mor_decref(rt, k);
     }
@@ -402,7 +412,8 @@ static void test_protocol_attrs(void **state)
            "'int' object has no attribute 'real_name'");
     A_NULL(rt, mor_getattr(rt, z.inst, "y"), MOR_EXC_ATTRIBUTE, "'y'");
     A_NULL(rt, mor_getattr(rt, z.none, ""), MOR_EXC_ATTRIBUTE, "'NoneType'");
-    A_NEG(rt, mor_setattr(rt, z.i, "x", z.i), MOR_EXC_ATTRIBUTE, "'int' object has no attribute 'x'");
+    A_NEG(rt, mor_setattr(rt, z.i, "x", z.i), MOR_EXC_ATTRIBUTE,
+          "'int' object has no attribute 'x'");
     A_NEG(rt, mor_setattr(rt, z.l, "x", z.i), MOR_EXC_ATTRIBUTE, "'list'");
     A_NEG(rt, mor_setattr(rt, z.inst, "y", z.i), MOR_EXC_ATTRIBUTE, "'y'");
     A_NEG(rt, mor_delattr(rt, z.inst, "y"), MOR_EXC_ATTRIBUTE, "'y'");

@@ -21,8 +21,8 @@ static void test_int_from_str_bad(void **state)
         A_NULL(rt, mor_int_from_str(rt, "10", bases[i]), MOR_EXC_VALUE,
                "int() base must be >= 2 and <= 36, or 0");
     A_NULL(rt, mor_int_from_str(rt, NULL, 10), MOR_EXC_TYPE, "NULL");
-    const char *bad[] = {"", " ", "12x", "x", "1_", "_1", "1__2", "0x", "--1", "+", "1.5",
-                         "0b102", "010", "1 2", "\xff"};
+    const char *bad[] = {"",    " ", "12x", "x",     "1_",  "_1",  "1__2", "0x",
+                         "--1", "+", "1.5", "0b102", "010", "1 2", "\xff"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         mor_obj *r = mor_int_from_str(rt, bad[i], 0);
         if (r != NULL)
@@ -77,15 +77,16 @@ static void test_float_to_double_bad(void **state)
     T_RT;
     double out = 4.25;
     mor_obj *s = mor_str(rt, "1.0"), *t = mor_tuple(rt, 0);
-    mor_obj *huge = mor_int_from_str(rt, "1" /* 10^400 */
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "0000000000000000000000000000000000000000000000000000"
-                                         "000000000000000000000000000000000000",
+    mor_obj *huge = mor_int_from_str(rt,
+                                     "1" /* 10^400 */
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "0000000000000000000000000000000000000000000000000000"
+                                     "000000000000000000000000000000000000",
                                      10);
     assert_non_null(huge);
     a_rcs rc = A_RC(s, huge);
@@ -111,9 +112,8 @@ static void test_arith_wrong_type(void **state)
     static const struct {
         binop fn;
         const char *sym;
-    } ops[] = {{mor_add, "+"},      {mor_sub, "-"}, {mor_mul, "*"},
-               {mor_floordiv, "//"}, {mor_mod, "%"}, {mor_truediv, "/"},
-               {mor_pow, "**"}};
+    } ops[] = {{mor_add, "+"}, {mor_sub, "-"},     {mor_mul, "*"}, {mor_floordiv, "//"},
+               {mor_mod, "%"}, {mor_truediv, "/"}, {mor_pow, "**"}};
     char want[128];
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
         snprintf(want, sizeof(want), "unsupported operand type(s) for %s", ops[k].sym);
@@ -213,13 +213,13 @@ static void test_str_bad_text(void **state)
         size_t n;
         const char *where;
     } bad[] = {
-        {"ab\x80", 3, "offset 2"},            /* a lone continuation byte */
-        {"\xc0\x80", 2, "offset 0"},          /* an overlong NUL */
-        {"\xe0\x80\xaf", 3, "offset 0"},      /* an overlong '/' */
-        {"x\xed\xa0\x80", 4, "offset 1"},     /* a surrogate */
-        {"\xf4\x90\x80\x80", 4, "offset 0"},  /* past U+10FFFF */
-        {"\xe2\x82", 2, "offset 0"},          /* truncated */
-        {"abc\xff", 4, "0xff"},               /* never valid */
+        {"ab\x80", 3, "offset 2"},               /* a lone continuation byte */
+        {"\xc0\x80", 2, "offset 0"},             /* an overlong NUL */
+        {"\xe0\x80\xaf", 3, "offset 0"},         /* an overlong '/' */
+        {"x\xed\xa0\x80", 4, "offset 1"},        /* a surrogate */
+        {"\xf4\x90\x80\x80", 4, "offset 0"},     /* past U+10FFFF */
+        {"\xe2\x82", 2, "offset 0"},             /* truncated */
+        {"abc\xff", 4, "0xff"},                  /* never valid */
         {"\xf8\x88\x80\x80\x80", 5, "offset 0"}, /* a five-byte form */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -304,10 +304,10 @@ static void test_str_wrong_type(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T_TEST(test_int_from_str_bad),  T_TEST(test_int_to_i64_bad),
+        T_TEST(test_int_from_str_bad),    T_TEST(test_int_to_i64_bad),
         T_TEST(test_float_to_double_bad), T_TEST(test_arith_wrong_type),
-        T_TEST(test_arith_out_of_range), T_TEST(test_compare_bad),
-        T_TEST(test_str_bad_text),      T_TEST(test_str_wrong_type),
+        T_TEST(test_arith_out_of_range),  T_TEST(test_compare_bad),
+        T_TEST(test_str_bad_text),        T_TEST(test_str_wrong_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
