@@ -205,6 +205,16 @@ static void test_compare_bad(void **state)
 
 /* ---- str and bytes --------------------------------------------------------------------- */
 
+static mor_obj *vfmt_helper(mor_rt *rt, const char *fmt, ...) MOR_PRINTF(2, 3);
+static mor_obj *vfmt_helper(mor_rt *rt, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mor_obj *r = mor_str_vfmt(rt, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
 static void test_str_bad_text(void **state)
 {
     T_RT;
@@ -230,11 +240,13 @@ static void test_str_bad_text(void **state)
         A_NULL(rt, mor_str(rt, buf), MOR_EXC_VALUE, "invalid UTF-8");
         A_NULL(rt, mor_str_const(rt, buf), MOR_EXC_VALUE, "invalid UTF-8");
         A_NULL(rt, mor_str_fmt(rt, "<%s>", buf), MOR_EXC_VALUE, "invalid UTF-8");
+        A_NULL(rt, vfmt_helper(rt, "%s", buf), MOR_EXC_VALUE, "invalid UTF-8");
     }
     A_NULL(rt, mor_str(rt, NULL), MOR_EXC_TYPE, "NULL");
     A_NULL(rt, mor_str_n(rt, NULL, 3), MOR_EXC_TYPE, "NULL");
     A_NULL(rt, mor_str_const(rt, NULL), MOR_EXC_TYPE, "NULL");
     A_NULL(rt, mor_str_fmt(rt, NULL), MOR_EXC_TYPE, "NULL format");
+    A_NULL(rt, vfmt_helper(rt, NULL), MOR_EXC_TYPE, "NULL format");
     A_NULL(rt, mor_bytes(rt, NULL, 3), MOR_EXC_TYPE, "NULL data for 3 bytes");
     A_NULL(rt, mor_bytes(rt, "x", SIZE_MAX), MOR_EXC_OVERFLOW, "too large");
     mor_obj *e = mor_bytes(rt, NULL, 0); /* nothing to read: b"" */
