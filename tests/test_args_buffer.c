@@ -33,6 +33,9 @@ static void test_buffer_protocol_bad(void **state)
     mor_buffer_release(rt, &view); /* twice: harmless */
     assert_false(mor_buffer_check(i));
     assert_int_equal(mor_buffer_exports(i), 0);
+    assert_false(mor_is_array(b));
+    assert_false(mor_is_bytearray(b));
+    assert_false(mor_is_memoryview(l));
     A_NOEXC(rt);
     a_rc_same(&rc);
     mor_decref(rt, i);
@@ -241,7 +244,8 @@ static void test_memoryview_bad(void **state)
     mor_obj *mv2 = mor_memoryview(rt, ba);
     A_NULL(rt, mor_getitem(rt, mv2, i), MOR_EXC_INDEX, "index out of bounds on dimension 1");
     A_NULL(rt, mor_getitem(rt, mv2, l), MOR_EXC_TYPE, "list");
-    A_NEG(rt, mor_setitem(rt, mv2, mor_int(rt, 0), i), MOR_EXC_VALUE, "invalid value for format 'B'");
+    A_NEG(rt, mor_setitem(rt, mv2, mor_int(rt, 0), i), MOR_EXC_VALUE,
+          "invalid value for format 'B'");
     A_NEG(rt, mor_setitem(rt, mv2, mor_int(rt, 0), l), MOR_EXC_TYPE, "invalid type for format 'B'");
     A_NEG(rt, mor_delitem(rt, mv2, mor_int(rt, 0)), MOR_EXC_TYPE, "cannot delete memory");
     A_NEG(rt, mor_setitem(rt, mvo, mor_int(rt, 0), mor_int(rt, 1)), MOR_EXC_TYPE,

@@ -9,7 +9,8 @@
  * automatic collections); mor_gc_set_debug (unknown bits are kept and
  * ignored, as gc.set_debug does); mor_gc_is_tracked, mor_gc_get_referents,
  * mor_gc_get_referrers, mor_weakref_count, mor_finalize_alive (any object is
- * valid: checked on objects of other kinds below). */
+ * valid: checked on objects of other kinds below). The extreme settings are
+ * exercised by test_gc_extreme_settings. */
 #include "args_util.h"
 
 static mor_obj *new_instance(mor_rt *rt, mor_obj *cls)
@@ -89,6 +90,57 @@ static void test_gc_bad(void **state)
     a_rc_same(&rc);
     mor_decref(rt, l);
     mor_decref(rt, i);
+    a_usable(rt);
+}
+
+/* Extreme settings: every value is accepted and means what it says. */
+static void test_gc_extreme_settings(void **state)
+{
+    T_RT;
+    unsigned t[3];
+    mor_gc_get_threshold(rt, t);
+    mor_gc_stats before, after;
+    mor_gc_get_stats(rt, 0, &before);
+    mor_gc_set_threshold(rt, 1, UINT32_MAX, UINT32_MAX); /* young collections all the time */
+    mor_obj *l = mor_list(rt, 0);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(mor_list_append_steal(rt, l, mor_list(rt, 0)), 0);
+    mor_gc_get_stats(rt, 0, &after);
+    assert_true(after.collections >= before.collections + 30);
+    size_t c[3];
+    mor_gc_get_count(rt, c);
+    assert_true(c[0] <= 2);
+    assert_int_equal(c[2], 0);         /* never an old collection */
+    mor_gc_set_threshold(rt, 0, 0, 0); /* no automatic collection at all */
+    mor_gc_collect(rt, -1);
+    for (int i = 0; i < 2000; i++)
+        assert_int_equal(mor_list_append_steal(rt, l, mor_list(rt, 0)), 0);
+    mor_gc_get_count(rt, c);
+    assert_true(c[0] >= 2000);
+    mor_gc_set_threshold(rt, t[0], t[1], t[2]);
+    /* unknown debug bits are kept and ignored */
+    mor_gc_set_debug(rt, 0xffff0000u);
+    assert_int_equal(mor_gc_get_debug(rt), 0xffff0000u);
+    assert_true(mor_gc_collect(rt, 0) >= 0);
+    mor_gc_set_debug(rt, 0);
+    /* switching twice, freezing twice: harmless */
+    mor_gc_disable(rt);
+    mor_gc_disable(rt);
+    assert_false(mor_gc_is_enabled(rt));
+    mor_gc_enable(rt);
+    mor_gc_enable(rt);
+    assert_true(mor_gc_is_enabled(rt));
+    mor_gc_freeze(rt);
+    mor_gc_freeze(rt);
+    assert_true(mor_gc_get_freeze_count(rt) > 0);
+    mor_gc_unfreeze(rt);
+    mor_gc_unfreeze(rt);
+    assert_int_equal(mor_gc_get_freeze_count(rt), 0);
+    mor_obj *g = mor_gc_garbage(rt);
+    a_repr(rt, g, "[]");
+    mor_decref(rt, g);
+    A_NOEXC(rt);
+    mor_decref(rt, l);
     a_usable(rt);
 }
 
@@ -238,10 +290,8 @@ static void test_weak_dicts_bad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T_TEST(test_gc_bad),
-        T_TEST(test_weakref_bad),
-        T_TEST(test_finalize_dead),
-        T_TEST(test_weak_dicts_bad),
+        T_TEST(test_gc_bad),        T_TEST(test_gc_extreme_settings), T_TEST(test_weakref_bad),
+        T_TEST(test_finalize_dead), T_TEST(test_weak_dicts_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,25 @@ static void test_graph_dot_bad(void **state)
     a_usable(rt);
 }
 
+/* The failure injection takes any count: UINT64_MAX never fails, 1 fails the
+ * next allocation (and its retry) and the runtime goes on. */
+static void test_alloc_fail_extremes(void **state)
+{
+    T_RT;
+    mor_alloc_fail_after(rt, UINT64_MAX);
+    a_usable(rt);
+    mor_alloc_fail_after(rt, 1);
+    A_NULL(rt, mor_list(rt, 0), MOR_EXC_MEMORY, "out of memory");
+    a_usable(rt); /* the countdown is spent */
+    mor_alloc_fail_after(rt, 2);
+    mor_alloc_fail_after(rt, 0); /* off again */
+    a_usable(rt);
+    mor_rusage ru;
+    assert_int_equal(mor_get_rusage(&ru), 0);
+    assert_true(ru.max_rss_bytes > 0);
+    assert_int_equal(mor_trace_overhead(rt), 0); /* never traced */
+}
+
 static void test_trace_bad(void **state)
 {
     T_RT;
@@ -107,7 +126,7 @@ static void test_trace_bad(void **state)
     mor_trace_stop(rt);
     mor_trace_clear(rt);
     mor_trace_reset_peak(rt);
-    mor_trace_pop_frame(rt); /* an empty frame stack: harmless */
+    mor_trace_pop_frame(rt);                            /* an empty frame stack: harmless */
     mor_profile_mark(rt, __FILE__, __LINE__, __func__); /* ignored: tracing is off */
     mor_profile_clear(rt);
     size_t cur = 1, peak = 1;
@@ -157,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T_TEST(test_copy_bad),
         T_TEST(test_graph_dot_bad),
+        T_TEST(test_alloc_fail_extremes),
         T_TEST(test_trace_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

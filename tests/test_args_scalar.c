@@ -62,6 +62,10 @@ static void test_int_to_i64_bad(void **state)
     assert_false(mor_is_int(mor_bool(rt, true)));
     assert_false(mor_is_float(big));
     assert_false(mor_is_none(rt, l));
+    mor_obj *umax = mor_int_from_u64(rt, UINT64_MAX); /* the edge of the range */
+    a_repr(rt, umax, "18446744073709551615");
+    A_NEG(rt, mor_int_to_i64(rt, umax, &out), MOR_EXC_OVERFLOW, "too large");
+    mor_decref(rt, umax);
     a_rc_same(&rc);
     a_repr(rt, big, "9223372036854775808");
     mor_decref(rt, s);
