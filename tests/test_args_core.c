@@ -141,6 +141,8 @@ static void test_mem_huge(void **state)
     mor_alloc_get_stats(rt, &before);
     A_NULL(rt, mor_mem_alloc(rt, SIZE_MAX), MOR_EXC_MEMORY, "bytes");
     A_NULL(rt, mor_mem_alloc(rt, SIZE_MAX / 2 + 1), MOR_EXC_MEMORY, "bytes");
+    A_NULL(rt, mor_mem_alloc(rt, (size_t)1 << 60), MOR_EXC_MEMORY, "bytes"); /* the backend's no */
+    assert_int_equal(mor_rt_live_objects(rt), 0);
     char *p = mor_mem_alloc(rt, 16);
     assert_non_null(p);
     memcpy(p, "0123456789abcde", 16);

@@ -294,7 +294,9 @@ MOR_API mor_obj *mor_object_new(mor_rt *rt, const mor_type *type, size_t nitems)
 /* Free the block of an object made by mor_object_new (from its dealloc slot). */
 MOR_API void mor_object_free(mor_rt *rt, mor_obj *o);
 /* The raw allocation funnel for buffers an embedder object owns; counted in the
- * statistics and traces like the runtime's own. NULL + MemoryError. */
+ * statistics and traces like the runtime's own. NULL + MemoryError (at once,
+ * with no emergency collection, for sizes past PTRDIFF_MAX); a failed
+ * realloc leaves p as it was. */
 MOR_API void *mor_mem_alloc(mor_rt *rt, size_t n);
 MOR_API void *mor_mem_realloc(mor_rt *rt, void *p, size_t old_n, size_t new_n);
 MOR_API void mor_mem_free(mor_rt *rt, void *p, size_t n);
