@@ -106,7 +106,8 @@ static inline void a_usable_at(mor_rt *rt, const char *file, int line)
     mor_decref(rt, k);
     mor_decref(rt, l);
     mor_decref(rt, d);
-    if (mor_gc_collect(rt, -1) < 2)
+    /* under Boehm the count is not one of objects (and live counts are 0) */
+    if (mor_gc_collect(rt, -1) < 2 && !T_BOEHM)
         fail_msg("%s:%d: the collector did not free a dict-list cycle", file, line);
     if (mor_rt_live_objects(rt) != live)
         fail_msg("%s:%d: %zu objects alive, %zu before", file, line, mor_rt_live_objects(rt), live);

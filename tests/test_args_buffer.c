@@ -255,7 +255,8 @@ static void test_memoryview_bad(void **state)
     mor_decref(rt, mv);
     a_rc_same(&rc);
     a_repr(rt, ba, "bytearray(b'abcdefgh')");
-    assert_int_equal(mor_buffer_exports(ba), 0);
+    if (!T_BOEHM) /* there the views give their exports back when collected */
+        assert_int_equal(mor_buffer_exports(ba), 0);
     mor_decref(rt, i);
     mor_decref(rt, l);
     mor_decref(rt, ba);

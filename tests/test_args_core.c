@@ -129,7 +129,7 @@ static void test_object_new_bad_type(void **state)
     assert_int_equal(mor_rt_live_objects(rt), 0);
     mor_obj *o = mor_object_new(rt, &good_gc, 0);
     assert_non_null(o);
-    assert_true(mor_gc_is_tracked(o));
+    t_assert_tracked(o);
     mor_decref(rt, o);
     a_usable(rt);
 }
@@ -154,8 +154,10 @@ static void test_mem_huge(void **state)
     mor_mem_free(rt, p, 32);
     mor_mem_free(rt, NULL, 0); /* harmless */
     mor_alloc_get_stats(rt, &after);
-    assert_int_equal(after.live_blocks, before.live_blocks);
-    assert_int_equal(after.live_bytes, before.live_bytes);
+    if (!T_BOEHM) { /* there the exceptions raised above live until a collection */
+        assert_int_equal(after.live_blocks, before.live_blocks);
+        assert_int_equal(after.live_bytes, before.live_bytes);
+    }
     a_usable(rt);
 }
 

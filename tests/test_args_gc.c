@@ -106,17 +106,20 @@ static void test_gc_extreme_settings(void **state)
     for (int i = 0; i < 100; i++)
         assert_int_equal(mor_list_append_steal(rt, l, mor_list(rt, 0)), 0);
     mor_gc_get_stats(rt, 0, &after);
-    assert_true(after.collections >= before.collections + 30);
     size_t c[3];
     mor_gc_get_count(rt, c);
-    assert_true(c[0] <= 2);
-    assert_int_equal(c[2], 0);         /* never an old collection */
+    if (!T_BOEHM) { /* generations and thresholds belong to the cycle collector */
+        assert_true(after.collections >= before.collections + 30);
+        assert_true(c[0] <= 2);
+        assert_int_equal(c[2], 0); /* never an old collection */
+    }
     mor_gc_set_threshold(rt, 0, 0, 0); /* no automatic collection at all */
     mor_gc_collect(rt, -1);
     for (int i = 0; i < 2000; i++)
         assert_int_equal(mor_list_append_steal(rt, l, mor_list(rt, 0)), 0);
     mor_gc_get_count(rt, c);
-    assert_true(c[0] >= 2000);
+    if (!T_BOEHM)
+        assert_true(c[0] >= 2000);
     mor_gc_set_threshold(rt, t[0], t[1], t[2]);
     /* unknown debug bits are kept and ignored */
     mor_gc_set_debug(rt, 0xffff0000u);
@@ -132,7 +135,7 @@ static void test_gc_extreme_settings(void **state)
     assert_true(mor_gc_is_enabled(rt));
     mor_gc_freeze(rt);
     mor_gc_freeze(rt);
-    assert_true(mor_gc_get_freeze_count(rt) > 0);
+    assert_true(mor_gc_get_freeze_count(rt) > 0 || T_BOEHM); /* Boehm tracks nothing */
     mor_gc_unfreeze(rt);
     mor_gc_unfreeze(rt);
     assert_int_equal(mor_gc_get_freeze_count(rt), 0);
@@ -185,21 +188,28 @@ static void test_weakref_bad(void **state)
            "mor_finalize_peek: expected a finalize object, got 'list'");
     A_NULL(rt, mor_finalize_detach(rt, proxy), MOR_EXC_TYPE, "got 'weakproxy'");
     a_rc_same(&rc);
-    /* a proxy whose target died: ReferenceError for every use */
+    /* a proxy whose target died: ReferenceError for every use (under Boehm
+     * the target dies at some later collection) */
     mor_decref(rt, t);
     mor_obj *dead = proxy;
-    A_NEG(rt, mor_is_true(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
-    A_NEG(rt, mor_len(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_getattr(rt, dead, "x"), MOR_EXC_REFERENCE, "no longer exists");
-    A_NEG(rt, mor_setattr(rt, dead, "x", i), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_call(rt, dead, 0, NULL), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_iter(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
-    A_NEG(rt, mor_contains(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_getitem(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_repr(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
-    A_NEG(rt, mor_eq(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
-    A_NULL(rt, mor_list_from(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
-    mor_decref(rt, dead);
+    if (T_BOEHM) {
+        mor_decref(rt, dead);
+        dead = NULL;
+    }
+    if (dead != NULL) {
+        A_NEG(rt, mor_is_true(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
+        A_NEG(rt, mor_len(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_getattr(rt, dead, "x"), MOR_EXC_REFERENCE, "no longer exists");
+        A_NEG(rt, mor_setattr(rt, dead, "x", i), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_call(rt, dead, 0, NULL), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_iter(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
+        A_NEG(rt, mor_contains(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_getitem(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_repr(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
+        A_NEG(rt, mor_eq(rt, dead, i), MOR_EXC_REFERENCE, "no longer exists");
+        A_NULL(rt, mor_list_from(rt, dead), MOR_EXC_REFERENCE, "no longer exists");
+        mor_decref(rt, dead);
+    }
     mor_decref(rt, cls);
     mor_decref(rt, l);
     mor_decref(rt, i);
@@ -274,8 +284,10 @@ static void test_weak_dicts_bad(void **state)
     assert_int_equal(mor_len(rt, wvd), 1);
     assert_int_equal(mor_len(rt, wkd), 1);
     mor_decref(rt, k);
-    assert_int_equal(mor_len(rt, wvd), 0);
-    assert_int_equal(mor_len(rt, wkd), 0);
+    if (!T_BOEHM) { /* there k dies at some later collection */
+        assert_int_equal(mor_len(rt, wvd), 0);
+        assert_int_equal(mor_len(rt, wkd), 0);
+    }
     mor_decref(rt, wvd);
     mor_decref(rt, wkd);
     mor_decref(rt, u);

@@ -318,7 +318,8 @@ static void test_gen_bad_state(void **state)
     unraisable_calls = 0;
     mor_set_unraisable_hook(rt, count_unraisable, NULL);
     mor_decref(rt, g);
-    assert_int_equal(unraisable_calls, 1);
+    if (!T_BOEHM) /* there it dies at some later collection */
+        assert_int_equal(unraisable_calls, 1);
     mor_set_unraisable_hook(rt, NULL, NULL);
     a_usable(rt);
 }
