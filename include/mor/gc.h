@@ -23,8 +23,11 @@ extern "C" {
  * - Nothing is tracked: mor_gc_is_tracked is false, mor_gc_get_objects and
  *   mor_gc_get_referrers return empty lists, mor_gc_freeze does nothing and
  *   mor_gc_get_freeze_count is 0; mor_gc_get_count gives the GC allocations
- *   since the last safe point in c[0] and 0 for the others; only generation
- *   2's statistics count (every collection is full); SAVEALL keeps nothing.
+ *   since the last safe point in c[0] and 0 for the others; SAVEALL keeps
+ *   nothing. mor_gc_get_stats and the callbacks see this runtime's
+ *   mor_gc_collect calls only, as generation 2 (every collection is full):
+ *   Boehm's automatic collections are the process's (GC_get_gc_no counts them;
+ *   GC_set_on_collection_event reports them).
  * - mor_gc_disable stops this runtime's automatic finalizer runs; Boehm's own
  *   collections are process-wide and stay on (GC_disable is the process's).
  * - Weak references are disappearing links and callbacks run from a finalizer
