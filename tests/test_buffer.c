@@ -808,7 +808,7 @@ static void test_bytearray_resize_extend(void **state)
     mor_obj *badl = mor_list(rt, 2, mor_int(rt, 'z'), mor_int(rt, 256));
     assert_int_equal(mor_bytearray_extend(rt, ba, badl), -1);
     t_expect_exc(rt, MOR_EXC_VALUE, "byte must be in range(0, 256)");
-    assert_int_equal(mor_len(rt, ba), 13); /* 'z' went in */
+    assert_int_equal(mor_len(rt, ba), 12); /* as CPython: 'z' did not go in either */
     mor_obj *s = mor_str(rt, "ab"), *i3 = mor_int(rt, 3);
     assert_int_equal(mor_bytearray_extend(rt, ba, s), -1);
     t_expect_exc(rt, MOR_EXC_TYPE, "'str' object cannot be interpreted as an integer");
@@ -836,7 +836,7 @@ static void test_bytearray_resize_extend(void **state)
     t_expect_exc(rt, MOR_EXC_BUFFER, "Existing exports of data: object cannot be re-sized");
     assert_int_equal(mor_bytearray_resize(rt, ba, 2), -1);
     t_expect_exc(rt, MOR_EXC_BUFFER, "Existing exports of data");
-    assert_int_equal(mor_bytearray_resize(rt, ba, 13), 0); /* same size: fine */
+    assert_int_equal(mor_bytearray_resize(rt, ba, 12), 0); /* same size: fine */
     assert_int_equal(del_at(rt, ba, 0), -1);
     t_expect_exc(rt, MOR_EXC_BUFFER, "Existing exports of data");
     assert_int_equal(mor_bytearray_extend(rt, ba, b), -1);
@@ -844,7 +844,7 @@ static void test_bytearray_resize_extend(void **state)
     assert_int_equal(set_int(rt, ba, 1, 'Y'), 0); /* no resize */
     mor_buffer_release(rt, &view);
     assert_int_equal(mor_bytearray_append(rt, ba, '!'), 0);
-    assert_int_equal(mor_len(rt, ba), 14);
+    assert_int_equal(mor_len(rt, ba), 13);
     /* absurd sizes */
     assert_null(mor_bytearray(rt, NULL, SIZE_MAX));
     t_expect_exc(rt, MOR_EXC_MEMORY, "too large");

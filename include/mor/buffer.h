@@ -55,8 +55,8 @@ typedef struct mor_buffer_slots {
 /* Fill a view of o's memory (writable: ask for write access). The view owns a
  * reference to o until mor_buffer_release. -1 with TypeError "a bytes-like
  * object is required, not 'int'" when o exports no buffer, BufferError when a
- * writable view of read-only memory (bytes) is asked for; view->obj is NULL
- * after any failure. */
+ * writable view of read-only memory (bytes) is asked for (TypeError for a NULL
+ * view); view->obj is NULL after any failure. */
 MOR_API int mor_buffer_get(mor_rt *rt, mor_obj *o, mor_buffer *view, bool writable);
 /* Give the view back (it drops the export and the reference). Harmless on a
  * view already released or never filled (obj NULL). */
@@ -78,7 +78,10 @@ MOR_API int64_t mor_buffer_exports(const mor_obj *o);
  * keys, negative ones from the end), mor_slice (a new array), mor_iter,
  * mor_contains, mor_eq and mor_compare (item by item, by value), mor_repr
  * ("array('i', [1, 2, 3])") and mor_sizeof (CPython's sizes: exact when built
- * from a sized iterable, over-allocated like CPython's array when appended to). */
+ * from a sized iterable, over-allocated like CPython's array when appended to).
+ * The functions below raise TypeError "mor_array_pop: expected an array, got
+ * 'list'" for another object, and BufferError for a resize while a view of
+ * the array is held. */
 
 /* A new empty array. */
 MOR_API mor_obj *mor_array(mor_rt *rt, char typecode);
@@ -91,9 +94,10 @@ MOR_API int mor_array_append(mor_rt *rt, mor_obj *a, mor_obj *v);
  * itself. On an error the items appended so far stay. */
 MOR_API int mor_array_extend(mor_rt *rt, mor_obj *a, mor_obj *iterable);
 /* Append the machine values in n bytes (ValueError "bytes length not a
- * multiple of item size" otherwise). */
+ * multiple of item size" otherwise; TypeError for p NULL with n > 0). */
 MOR_API int mor_array_frombytes(mor_rt *rt, mor_obj *a, const void *p, size_t n);
-/* Remove and return the item at index (negative: from the end). */
+/* Remove and return the item at index (negative: from the end); IndexError
+ * on an empty array or an index out of range. */
 MOR_API mor_obj *mor_array_pop(mor_rt *rt, mor_obj *a, int64_t index);
 MOR_API bool mor_is_array(const mor_obj *o);
 /* The typecode of an array, '\0' for any other object. */
@@ -106,16 +110,20 @@ MOR_API size_t mor_array_itemsize(char typecode);
  * (items are ints 0..255), mor_slice (a new bytearray), mor_iter,
  * mor_contains (an int or a bytes-like substring), mor_eq and mor_compare
  * with bytes and bytearrays, mor_repr ("bytearray(b'ab')") and writable
- * buffers. Resizing grows with CPython's over-allocation. */
+ * buffers. Resizing grows with CPython's over-allocation. The functions below
+ * raise TypeError for an object that is no bytearray, BufferError for a
+ * resize while a view is held, MemoryError past 2^63 bytes. */
 
 /* A new bytearray of the n bytes at p (p NULL: n zero bytes). */
 MOR_API mor_obj *mor_bytearray(mor_rt *rt, const void *p, size_t n);
 /* A new bytearray from a bytes-like object (its buffer, copied) or an
- * iterable of ints in range(0, 256). */
+ * iterable of ints in range(0, 256) (TypeError for anything else, or an item
+ * that is no int; ValueError for an int out of range). */
 MOR_API mor_obj *mor_bytearray_from(mor_rt *rt, mor_obj *src);
 /* Append one byte: ValueError "byte must be in range(0, 256)". */
 MOR_API int mor_bytearray_append(mor_rt *rt, mor_obj *ba, int byte);
-/* Append a bytes-like object or the ints of an iterable. */
+/* Append a bytes-like object or the ints of an iterable (errors as
+ * mor_bytearray_from); on an error nothing is appended, as in CPython. */
 MOR_API int mor_bytearray_extend(mor_rt *rt, mor_obj *ba, mor_obj *src);
 /* Set the length to n: new bytes are zero. */
 MOR_API int mor_bytearray_resize(mor_rt *rt, mor_obj *ba, size_t n);
@@ -141,7 +149,8 @@ MOR_API mor_obj *mor_memoryview(mor_rt *rt, mor_obj *exporter);
  * (TypeError), one of the two formats must be a byte format "B", "b"
  * (TypeError "memoryview: cannot cast between two non-byte formats"), and the
  * length must divide (TypeError "memoryview: length is not a multiple of
- * itemsize"); an unknown format is a ValueError. */
+ * itemsize"); an unknown (or NULL) format is a ValueError. The memoryview
+ * functions raise TypeError for an object that is no memoryview. */
 MOR_API mor_obj *mor_memoryview_cast(mor_rt *rt, mor_obj *mv, const char *format);
 /* The items as a new list of ints / floats. */
 MOR_API mor_obj *mor_memoryview_tolist(mor_rt *rt, mor_obj *mv);

@@ -15,7 +15,8 @@ extern "C" {
 typedef mor_obj *(*mor_cfunc)(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args);
 
 /* A function object calling fn; `data` (may be NULL) is owned by the function
- * and traced by the collector. repr: <function name>. */
+ * and traced by the collector. repr: <function name>. TypeError if name or fn
+ * is NULL. */
 MOR_API mor_obj *mor_func_new(mor_rt *rt, const char *name, mor_cfunc fn, mor_obj *data);
 
 /* ---- classes -----------------------------------------------------------------
@@ -39,7 +40,9 @@ MOR_API mor_obj *mor_func_new(mor_rt *rt, const char *name, mor_cfunc fn, mor_ob
 #define MOR_CLASS_DICT 0u
 #define MOR_CLASS_SLOTS 1u
 
-/* fields: NULL-terminated (NULL: none). */
+/* fields: NULL-terminated (NULL: none). ValueError for a NULL or empty name,
+ * flags other than MOR_CLASS_SLOTS, empty or duplicate field names, and too
+ * many fields. */
 MOR_API mor_obj *mor_class_new(mor_rt *rt, const char *name, const char *const *fields,
                                unsigned flags);
 /* Set (v non-NULL) or delete (v NULL) a class attribute. Instances see class
@@ -47,17 +50,19 @@ MOR_API mor_obj *mor_class_new(mor_rt *rt, const char *name, const char *const *
  * instance. Special names: "__del__" (a finalizer, run once under PEP 442),
  * "__repr__", "__eq__", "__hash__" (defining __eq__ without __hash__ makes
  * instances unhashable; with neither, instances compare and hash by
- * identity), "__call__" and "__init__". */
+ * identity), "__call__" and "__init__". TypeError if cls is not a class or
+ * name is NULL; AttributeError when deleting an attribute it lacks. */
 MOR_API int mor_class_set_attr(mor_rt *rt, mor_obj *cls, const char *name, mor_obj *v);
 MOR_API bool mor_is_class(const mor_obj *o);
-/* Is o an instance of the class cls? */
+/* Is o an instance of the class cls? (false if cls is not a class) */
 MOR_API bool mor_is_instance(const mor_obj *o, const mor_obj *cls);
 
 /* ---- bounded caches ---------------------------------------------------------
  * functools.lru_cache: a callable memoizing fn on its arguments (which must be
  * hashable: TypeError otherwise), evicting the least recently used entry past
  * maxsize (0: unbounded); O(1) per call. Its "cache_clear" attribute is a
- * function that empties it, as is mor_lru_cache_clear. */
+ * function that empties it, as is mor_lru_cache_clear. A non-callable fn, and
+ * an object that is no cache for info and clear, raise TypeError. */
 MOR_API mor_obj *mor_lru_cache(mor_rt *rt, mor_obj *fn, size_t maxsize);
 MOR_API int mor_lru_cache_info(mor_rt *rt, mor_obj *c, size_t *hits, size_t *misses,
                                size_t *currsize);

@@ -8,8 +8,14 @@
 extern "C" {
 #endif
 
+/* A function given an object of the wrong kind where it expects a list, dict
+ * or set raises TypeError "mor_list_pop: expected a list, got 'int'"; an
+ * unhashable key or item raises TypeError "unhashable type: 'list'"; a count
+ * too large to allocate raises MemoryError. The arguments are left as they
+ * were (mor_list_append_steal excepted, which always takes x). */
+
 /* Tuples: immutable; () is a shared singleton. The variadic forms take
- * borrowed mor_obj * arguments. */
+ * borrowed mor_obj * arguments; items NULL with n > 0: TypeError. */
 MOR_API mor_obj *mor_tuple(mor_rt *rt, size_t n, ...);
 MOR_API mor_obj *mor_tuple_from(mor_rt *rt, size_t n, mor_obj *const *items);
 MOR_API bool mor_is_tuple(const mor_obj *o);
@@ -19,7 +25,9 @@ MOR_API mor_obj *mor_list(mor_rt *rt, size_t n, ...);
 MOR_API int mor_list_append(mor_rt *rt, mor_obj *l, mor_obj *x);
 MOR_API int mor_list_append_steal(mor_rt *rt, mor_obj *l, mor_obj *x); /* takes x, even on error */
 MOR_API int mor_list_insert(mor_rt *rt, mor_obj *l, int64_t index, mor_obj *x);
-/* Removes and returns the item at index (negative counts from the end). */
+/* mor_list_insert clamps index to the list, as list.insert does. */
+/* Removes and returns the item at index (negative counts from the end);
+ * IndexError on an empty list or an index out of range. */
 MOR_API mor_obj *mor_list_pop(mor_rt *rt, mor_obj *l, int64_t index);
 MOR_API int mor_list_extend(mor_rt *rt, mor_obj *l, mor_obj *iterable);
 /* A new list of the items of any iterable. */

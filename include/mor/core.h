@@ -214,10 +214,11 @@ typedef struct mor_config {
 MOR_API void mor_config_init(mor_config *cfg);
 /* A new runtime, used by the thread that creates it (several runtimes may run
  * in parallel threads). cfg NULL: defaults. NULL if memory is short or the
- * config is invalid (small-int range that does not contain -5..1, say). */
+ * config is invalid: a small-int range that does not contain 0 and 1 or spans
+ * 2^24 values or more, recursion_limit 0, a leaks value that is no mode. */
 MOR_API mor_rt *mor_rt_new(const mor_config *cfg);
 /* Runs a last full collection, reports objects still alive (per cfg.leaks),
- * finalizes and frees every object, then the runtime. */
+ * finalizes and frees every object, then the runtime. rt NULL: nothing. */
 MOR_API void mor_rt_free(mor_rt *rt);
 /* Number of objects alive in the runtime, the runtime's own immortal
  * singletons excluded: 0 once everything the program made was released.
@@ -285,14 +286,18 @@ MOR_API const char *mor_type_name(const mor_obj *o);
 
 /* Embedder types: a new zeroed instance of `type` (collector links included
  * and tracked when the type has MOR_TYPE_GC) with refcount 1; nitems items for
- * variable-size types (stored in mor_varobj.size). NULL + MemoryError.
- * A type with a finalize slot or MOR_TYPE_WEAKREF must have MOR_TYPE_GC
- * (TypeError otherwise): such objects can be parked while memory is short. */
+ * variable-size types (stored in mor_varobj.size). NULL + MemoryError (also
+ * for an nitems too large to allocate). A type with a finalize slot or
+ * MOR_TYPE_WEAKREF must have MOR_TYPE_GC (such objects can be parked while
+ * memory is short); TypeError naming the type otherwise, and for a type with
+ * no dealloc, MOR_TYPE_GC without traverse, or a basicsize below the header. */
 MOR_API mor_obj *mor_object_new(mor_rt *rt, const mor_type *type, size_t nitems);
 /* Free the block of an object made by mor_object_new (from its dealloc slot). */
 MOR_API void mor_object_free(mor_rt *rt, mor_obj *o);
 /* The raw allocation funnel for buffers an embedder object owns; counted in the
- * statistics and traces like the runtime's own. NULL + MemoryError. */
+ * statistics and traces like the runtime's own. NULL + MemoryError (at once,
+ * with no emergency collection, for sizes past PTRDIFF_MAX); a failed
+ * realloc leaves p as it was. */
 MOR_API void *mor_mem_alloc(mor_rt *rt, size_t n);
 MOR_API void *mor_mem_realloc(mor_rt *rt, void *p, size_t old_n, size_t new_n);
 MOR_API void mor_mem_free(mor_rt *rt, void *p, size_t n);
@@ -300,12 +305,14 @@ MOR_API void mor_mem_free(mor_rt *rt, void *p, size_t n);
 /* ---------------------------------------------------------------------------
  * Exceptions */
 
-/* Raise a new exception of `kind` with a printf-style message. */
+/* Raise a new exception of `kind` with a printf-style message; a kind that is
+ * not one (MOR_EXC_NONE included) raises ValueError "invalid exception kind". */
 MOR_API void mor_raise(mor_rt *rt, mor_exc kind, const char *fmt, ...) MOR_PRINTF(3, 4);
 MOR_API void mor_raisev(mor_rt *rt, mor_exc kind, const char *fmt, va_list ap) MOR_PRINTF(3, 0);
 /* Raise StopIteration carrying `value` (borrowed; NULL means None). */
 MOR_API void mor_raise_stop(mor_rt *rt, mor_obj *value);
-/* Raise an existing exception object (borrowed). */
+/* Raise an existing exception object (borrowed); anything else (NULL
+ * included) raises TypeError "exceptions must be exception objects". */
 MOR_API void mor_raise_obj(mor_rt *rt, mor_obj *exc);
 /* MOR_EXC_NONE when nothing is pending. */
 MOR_API mor_exc mor_err_kind(mor_rt *rt);
@@ -315,19 +322,23 @@ MOR_API const char *mor_err_message(mor_rt *rt);
 MOR_API mor_obj *mor_err_fetch(mor_rt *rt);
 MOR_API void mor_err_clear(mor_rt *rt);
 
-/* Exception objects. mor_exc_new: a new exception, or NULL + MemoryError. */
+/* Exception objects. mor_exc_new: a new exception, or NULL + MemoryError, or
+ * NULL + ValueError for a bad kind (as mor_raise); mor_exc_value: TypeError if
+ * exc is not an exception. */
 MOR_API mor_obj *mor_exc_new(mor_rt *rt, mor_exc kind, const char *fmt, ...) MOR_PRINTF(3, 4);
 MOR_API mor_exc mor_exc_kind(const mor_obj *exc);       /* MOR_EXC_NONE if not an exception */
 MOR_API const char *mor_exc_message(const mor_obj *exc); /* "" if not an exception */
 MOR_API mor_obj *mor_exc_value(mor_rt *rt, mor_obj *exc); /* StopIteration's value, or None */
-MOR_API const char *mor_exc_name(mor_exc kind);          /* "TypeError", ... */
+MOR_API const char *mor_exc_name(mor_exc kind); /* "TypeError", ...; "UnknownError" if bad */
 
 /* Errors with no caller to return to (finalizers, weakref callbacks, gc
  * callbacks) go to the unraisable hook. The default prints
  * "Exception ignored in <where>: TypeError: message" to stderr. */
 typedef void (*mor_unraisable_fn)(mor_rt *rt, mor_obj *exc, const char *where, void *ud);
+/* fn NULL: the default hook again. */
 MOR_API void mor_set_unraisable_hook(mor_rt *rt, mor_unraisable_fn fn, void *ud);
-/* Hand the pending exception (if any) to the unraisable hook and clear it. */
+/* Hand the pending exception (if any) to the unraisable hook and clear it;
+ * where NULL: "mor". */
 MOR_API void mor_err_write_unraisable(mor_rt *rt, const char *where);
 
 /* Detected corruption: prints the message and the object, then aborts. */

@@ -60,7 +60,7 @@ MOR_API void mor_gc_unfreeze(mor_rt *rt);
 MOR_API size_t mor_gc_get_freeze_count(mor_rt *rt);
 /* Lists of objects: what o refers to (through its traverse slot); the tracked
  * objects that refer to o; the tracked objects of a generation (-1: all,
- * the permanent generation included). */
+ * the permanent generation included; ValueError for another number). */
 MOR_API mor_obj *mor_gc_get_referents(mor_rt *rt, mor_obj *o);
 MOR_API mor_obj *mor_gc_get_referrers(mor_rt *rt, mor_obj *o);
 MOR_API mor_obj *mor_gc_get_objects(mor_rt *rt, int generation);
@@ -78,7 +78,8 @@ typedef struct mor_gc_info {
  * emergency collections run when memory is short, which run no user code).
  * Exceptions a callback leaves pending go to the unraisable hook. */
 typedef void (*mor_gc_callback)(mor_rt *rt, const mor_gc_info *info, void *ud);
-/* Returns an id for mor_gc_remove_callback, or -1 with MemoryError. */
+/* Returns an id for mor_gc_remove_callback, or -1 with MemoryError (TypeError
+ * for a NULL cb). */
 MOR_API int mor_gc_add_callback(mor_rt *rt, mor_gc_callback cb, void *ud);
 MOR_API int mor_gc_remove_callback(mor_rt *rt, int id); /* -1 + ValueError if unknown */
 
@@ -89,10 +90,12 @@ typedef struct mor_gc_stats {
     uint64_t total_ns;
     uint64_t max_pause_ns;
 } mor_gc_stats;
+/* Statistics of generation 0, 1 or 2; all zeros for any other number. */
 MOR_API void mor_gc_get_stats(mor_rt *rt, int generation, mor_gc_stats *out);
 
 #define MOR_GC_DEBUG_STATS (1u << 0)   /* one line per collection on stderr */
 #define MOR_GC_DEBUG_SAVEALL (1u << 5) /* unreachable objects go to mor_gc_garbage */
+/* Other bits are kept (mor_gc_get_debug returns them) and ignored. */
 MOR_API void mor_gc_set_debug(mor_rt *rt, unsigned flags);
 MOR_API unsigned mor_gc_get_debug(mor_rt *rt);
 /* The list of objects kept by SAVEALL (a new reference to the runtime's own
@@ -106,10 +109,12 @@ MOR_API mor_obj *mor_gc_garbage(mor_rt *rt);
  * in CPython. A weak reference costs 64 bytes. */
 
 /* A weak reference to target. callback (NULL or None: none) is called with the
- * reference as its one argument when target dies. References without a
- * callback are shared: asking twice returns the same object. */
+ * reference as its one argument when target dies; one that is not callable
+ * is a TypeError now. References without a callback are shared: asking twice
+ * returns the same object. */
 MOR_API mor_obj *mor_weakref(mor_rt *rt, mor_obj *target, mor_obj *callback);
-/* The target (a new reference), or None once it died. */
+/* The target (a new reference), or None once it died. TypeError if ref is no
+ * weak reference (a proxy included). */
 MOR_API mor_obj *mor_weakref_get(mor_rt *rt, mor_obj *ref);
 /* A proxy forwarding attribute, item, len, contains, call, iteration, truth
  * and repr to target; any use after target died raises ReferenceError. */
@@ -120,7 +125,10 @@ MOR_API size_t mor_weakref_count(mor_rt *rt, mor_obj *target);
 /* weakref.finalize: calls fn(*args) (args a tuple, or NULL for none) once when
  * target dies, or at mor_rt_free if it is still alive then. The returned
  * finalizer object is kept alive by the runtime until it has run or was
- * detached; calling it (mor_call with no arguments) runs it now if alive. */
+ * detached; calling it (mor_call with no arguments) runs it now if alive.
+ * TypeError for a target that cannot be weakly referenced, an fn that is not
+ * callable, args that are not a tuple; for peek and detach, an f that is no
+ * finalizer (mor_finalize_alive: false). */
 MOR_API mor_obj *mor_finalize(mor_rt *rt, mor_obj *target, mor_obj *fn, mor_obj *args);
 MOR_API bool mor_finalize_alive(mor_rt *rt, mor_obj *f);
 /* (target, fn, args) while alive, else None; detach also marks it dead. */

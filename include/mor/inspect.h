@@ -34,13 +34,17 @@ MOR_API int mor_get_rusage(mor_rusage *out);
  * MOR_GRAPH_REFERENTS, through traverse) or referring to it
  * (MOR_GRAPH_REFERRERS, through mor_gc_get_referrers), max_depth edges away;
  * each node labelled with its type, a short repr and its size. Each object and
- * edge is drawn once, so cycles are fine. -1 with an exception. */
+ * edge is drawn once, so cycles are fine (max_depth < 0: the root alone). -1
+ * with an exception: TypeError for a NULL out, ValueError for an unknown
+ * direction. */
 #define MOR_GRAPH_REFERENTS 0u
 #define MOR_GRAPH_REFERRERS 1u
 MOR_API int mor_graph_dot(mor_rt *rt, mor_obj *root, int max_depth, unsigned direction, FILE *out);
 
 /* A shallow copy: a new container sharing the items (immutable objects are
- * returned as they are). */
+ * returned as they are). Both copies handle ints, floats, strs, bytes, None,
+ * bools, tuples, lists, dicts and sets: TypeError "cannot copy 'C' object"
+ * for anything else (found anywhere inside, for the deep copy). */
 MOR_API mor_obj *mor_copy(mor_rt *rt, mor_obj *o);
 /* A deep copy with a memo: cycles and shared sub-objects keep their shape,
  * immutable atomic objects are shared. RecursionError past recursion_limit. */

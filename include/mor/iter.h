@@ -11,7 +11,8 @@ extern "C" {
 /* An iterator over any iterable (TypeError "'int' object is not iterable"). */
 MOR_API mor_obj *mor_iter(mor_rt *rt, mor_obj *iterable);
 /* The next item (a new reference); NULL with no exception pending when the
- * iterator is exhausted, NULL with an exception on error. */
+ * iterator is exhausted, NULL with an exception on error (TypeError "'list'
+ * object is not an iterator"). */
 MOR_API mor_obj *mor_next(mor_rt *rt, mor_obj *it);
 
 /* ---- stackless generators --------------------------------------------------------
@@ -92,14 +93,16 @@ struct mor_gen {
 #define MOR_GEN_UNWIND_ (-1)
 
 /* A new generator (state CREATED) with nlocals NULL object slots and cbytes
- * zeroed bytes of C state. Its finalizer closes it. */
+ * zeroed bytes of C state. Its finalizer closes it. TypeError if name or fn
+ * is NULL; OverflowError past 65535 locals or 2^31 bytes of state. */
 MOR_API mor_obj *mor_gen_new(mor_rt *rt, const char *name, mor_gen_fn fn, size_t nlocals,
                              size_t cbytes);
 MOR_API mor_obj **mor_gen_locals(mor_gen *g); /* nlocals traced slots (owned references) */
 MOR_API void *mor_gen_cstate(mor_gen *g);     /* cbytes of zeroed, untraced C state */
-MOR_API mor_gen_state mor_gen_get_state(const mor_obj *g);
+MOR_API mor_gen_state mor_gen_get_state(const mor_obj *g); /* CLOSED for a non-generator */
 MOR_API bool mor_is_gen(const mor_obj *o);
-/* Resume with a value (NULL or None: like mor_next). Returns the next yielded
+/* send, throw and close raise TypeError when g is not a generator.
+ * Resume with a value (NULL or None: like mor_next). Returns the next yielded
  * value; when the generator returns, NULL with StopIteration carrying the
  * return value. Sending a non-None value to a CREATED generator is a
  * TypeError; re-entering a RUNNING one a ValueError "generator already
@@ -208,15 +211,21 @@ MOR_API int mor_gen_delegate_(mor_gen *g, mor_obj *iterable);
     mor_gen_end_:                                                                              \
     return mor_gen_finish_(g)
 
-/* ---- the lazy tools: each an iterator of constant size ---------------------------- */
-/* range(start, stop, step): lazy, with O(1) len, contains and index. */
+/* ---- the lazy tools: each an iterator of constant size ----------------------------
+ * A non-iterable argument, or a non-callable fn or pred, raises TypeError when
+ * the tool is made (chain's iterables excepted: as itertools.chain, each is
+ * asked for its iterator when reached); an array NULL with n > 0 too. */
+/* range(start, stop, step): lazy, with O(1) len, contains and index.
+ * ValueError for step 0, OverflowError for more than INT64_MAX values. */
 MOR_API mor_obj *mor_range(mor_rt *rt, int64_t start, int64_t stop, int64_t step);
 MOR_API mor_obj *mor_map(mor_rt *rt, mor_obj *fn, mor_obj *it);
 MOR_API mor_obj *mor_filter(mor_rt *rt, mor_obj *pred, mor_obj *it); /* pred NULL: truthiness */
 MOR_API mor_obj *mor_filterfalse(mor_rt *rt, mor_obj *pred, mor_obj *it);
-/* itertools.islice; stop -1: none. */
+/* itertools.islice; stop -1: none. ValueError for start < 0, stop < -1 or
+ * step < 1. */
 MOR_API mor_obj *mor_islice(mor_rt *rt, mor_obj *it, int64_t start, int64_t stop, int64_t step);
 MOR_API mor_obj *mor_chain(mor_rt *rt, size_t n, mor_obj *const *iterables);
+/* enumerate's count goes on past INT64_MAX (as an int of any size). */
 MOR_API mor_obj *mor_enumerate(mor_rt *rt, mor_obj *it, int64_t start);
 MOR_API mor_obj *mor_zip(mor_rt *rt, size_t n, mor_obj *const *its);
 /* Consumers. mor_sum is exact (ints stay ints of any size); start NULL: 0. */
@@ -227,7 +236,8 @@ MOR_API int mor_any(mor_rt *rt, mor_obj *it);
 MOR_API int mor_all(mor_rt *rt, mor_obj *it);
 /* A generator yielding the lines of a text file (each with its "\n") through a
  * bounded buffer: memory does not grow with the file. The file is opened now
- * (OSError naming the path if it cannot be) and closed when the generator is
+ * (OSError naming the path if it cannot be, or is a directory; TypeError for
+ * NULL; ValueError for a path that is not UTF-8) and closed when the generator is
  * exhausted, closed or collected. */
 MOR_API mor_obj *mor_file_lines(mor_rt *rt, const char *path);
 

@@ -20,7 +20,8 @@ MOR_API mor_obj *mor_int(mor_rt *rt, int64_t v);
 MOR_API mor_obj *mor_int_from_u64(mor_rt *rt, uint64_t v);
 /* Parse an integer as Python's int(text, base) does: base 2..36 or 0 (take the
  * base from a 0x/0o/0b prefix), optional sign and surrounding whitespace,
- * single underscores between digits. ValueError names the text otherwise. */
+ * single underscores between digits. ValueError names the text otherwise (and
+ * a bad base); TypeError for NULL. */
 MOR_API mor_obj *mor_int_from_str(mor_rt *rt, const char *digits, int base);
 /* OverflowError when the value does not fit; TypeError when o is not an int. */
 MOR_API int mor_int_to_i64(mor_rt *rt, mor_obj *o, int64_t *out);
@@ -29,12 +30,14 @@ MOR_API bool mor_is_int(const mor_obj *o); /* bool is not an int here */
 MOR_API int mor_int_sign(const mor_obj *o);
 
 MOR_API mor_obj *mor_float(mor_rt *rt, double v);
-/* Accepts floats and ints (OverflowError if the int is too large). */
+/* Accepts floats and ints (OverflowError if the int is too large; TypeError
+ * naming the type for anything else). *out is written only on success. */
 MOR_API int mor_float_to_double(mor_rt *rt, mor_obj *o, double *out);
 MOR_API bool mor_is_float(const mor_obj *o);
 
 /* Arithmetic with Python's semantics: int op int stays exact; mixed int and
- * float gives float; // and % floor; / is true division; ZeroDivisionError. */
+ * float gives float; // and % floor; / is true division; ZeroDivisionError.
+ * Unsupported operand types: TypeError naming both types. */
 MOR_API mor_obj *mor_add(mor_rt *rt, mor_obj *a, mor_obj *b);
 MOR_API mor_obj *mor_sub(mor_rt *rt, mor_obj *a, mor_obj *b);
 MOR_API mor_obj *mor_mul(mor_rt *rt, mor_obj *a, mor_obj *b);
@@ -44,7 +47,8 @@ MOR_API mor_obj *mor_truediv(mor_rt *rt, mor_obj *a, mor_obj *b);
 MOR_API mor_obj *mor_pow(mor_rt *rt, mor_obj *a, mor_obj *b);
 MOR_API mor_obj *mor_neg(mor_rt *rt, mor_obj *a);
 
-/* 1 if `a op b` holds, 0 if not, -1 with TypeError for unordered types. */
+/* 1 if `a op b` holds, 0 if not, -1 with TypeError for unordered types
+ * (ValueError for an op that is no mor_cmp). */
 MOR_API int mor_compare(mor_rt *rt, mor_obj *a, mor_obj *b, mor_cmp op);
 
 #ifdef __cplusplus

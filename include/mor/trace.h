@@ -27,7 +27,8 @@ extern "C" {
 MOR_API int mor_trace_start(mor_rt *rt, int nframes); /* 1..64; -1 + ValueError otherwise */
 /* Sampling: record about one allocation per `bytes` allocated (Poisson), each
  * sample standing for the allocations it represents in the statistics
- * (sizes and counts are estimates). 0: record every allocation (default). */
+ * (sizes and counts are estimates). 0: record every allocation (default).
+ * nframes as for mor_trace_start. */
 MOR_API int mor_trace_start_sampled(mor_rt *rt, int nframes, size_t bytes);
 MOR_API void mor_trace_stop(mor_rt *rt);  /* forgets the traces */
 MOR_API bool mor_trace_is_tracing(mor_rt *rt);
@@ -39,13 +40,16 @@ MOR_API void mor_trace_clear(mor_rt *rt); /* forget the traces, keep tracing */
 MOR_API size_t mor_trace_overhead(mor_rt *rt);
 
 /* The embedder's frame stack: while non-empty, allocation sites are its top
- * frames (most recent first). file is copied. */
+ * frames (most recent first). file is copied (TypeError if NULL). Popping
+ * an empty stack does nothing. */
 MOR_API int mor_trace_push_frame(mor_rt *rt, const char *file, int line);
 MOR_API void mor_trace_pop_frame(mor_rt *rt);
 
 /* ---- snapshots ----------------------------------------------------------------------
  * An immutable object holding the traces at one moment (grouped by
- * traceback). */
+ * traceback); RuntimeError when tracing is off. The functions taking a
+ * snapshot raise TypeError for another object (or a NULL pattern), ValueError
+ * "unknown key_type" for a key that is none of the three (NULL included). */
 MOR_API mor_obj *mor_trace_snapshot(mor_rt *rt);
 /* A new snapshot keeping (include) or dropping (!include) the traces whose
  * most recent frame's file matches the fnmatch(3) pattern. */
@@ -63,7 +67,8 @@ MOR_API mor_obj *mor_snapshot_compare(mor_rt *rt, mor_obj *newer, mor_obj *older
 
 /* ---- line-by-line memory profile (memory_profiler) --------------------------------------
  * MOR_PROFILE_LINE(rt), placed after statements, records (file, line, traced
- * current bytes); tracing must be on. mor_profile_print prints, per function,
+ * current bytes); tracing must be on (marks are ignored otherwise, and when
+ * file is NULL). mor_profile_print prints, per function,
  *   Line #    Mem usage    Increment   Line Contents
  * with each line's source text read from its file when it can be found. */
 #define MOR_PROFILE_LINE(rt) mor_profile_mark((rt), __FILE__, __LINE__, __func__)
@@ -75,7 +80,8 @@ MOR_API void mor_profile_clear(mor_rt *rt);
  * Every collection is written to out as a Chrome trace-event JSON span
  * (generation, scanned, collected, uncollectable), with a counter track of
  * live bytes: load the file in Perfetto or chrome://tracing. stop closes the
- * JSON array (the FILE stays the caller's). */
+ * JSON array (the FILE stays the caller's). TypeError for a NULL out;
+ * starting again first stops the running timeline. */
 MOR_API int mor_gc_trace_start(mor_rt *rt, FILE *out);
 MOR_API void mor_gc_trace_stop(mor_rt *rt);
 

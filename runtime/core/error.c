@@ -70,7 +70,10 @@ static mor_obj *err_build(mor_rt *rt, mor_exc kind, mor_obj *value, const char *
 
 void mor_raisev(mor_rt *rt, mor_exc kind, const char *fmt, va_list ap)
 {
-    MOR_ASSERT(kind > MOR_EXC_NONE && kind < MOR_EXC_COUNT_);
+    if (kind <= MOR_EXC_NONE || kind >= MOR_EXC_COUNT_) {
+        mor_raise(rt, MOR_EXC_VALUE, "invalid exception kind %d", (int)kind);
+        return;
+    }
     err_set(rt, err_build(rt, kind, NULL, fmt, ap));
 }
 

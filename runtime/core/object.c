@@ -154,8 +154,21 @@ mor_obj *mor_object_new(mor_rt *rt, const mor_type *type, size_t nitems)
                   "type '%s' has a finalizer or weak references but no MOR_TYPE_GC", type->name);
         return NULL;
     }
-    if (type->itemsize != 0 && nitems > (SIZE_MAX - type->basicsize) / type->itemsize) {
-        mor_raise(rt, MOR_EXC_OVERFLOW, "too many items for a '%s' object", type->name);
+    size_t header = type->itemsize != 0 ? sizeof(mor_varobj) : sizeof(mor_obj);
+    if (type->dealloc == NULL || ((type->flags & MOR_TYPE_GC) && type->traverse == NULL) ||
+        type->basicsize < header) {
+        mor_raise(rt, MOR_EXC_TYPE, "type '%s' is incomplete: %s", type->name,
+                  type->dealloc == NULL ? "no dealloc slot"
+                  : type->basicsize < header ? "basicsize smaller than the object header"
+                                             : "MOR_TYPE_GC without a traverse slot");
+        return NULL;
+    }
+    /* no allocator gives 2^62 bytes: refusing them first keeps every size
+     * computation (collector links included) from overflowing */
+    if (type->basicsize > INT64_MAX / 2 ||
+        (type->itemsize != 0 && nitems > (INT64_MAX / 2 - type->basicsize) / type->itemsize)) {
+        mor_raise(rt, MOR_EXC_MEMORY, "cannot allocate a '%s' object of %zu items", type->name,
+                  nitems);
         return NULL;
     }
     size_t size = object_size(type, nitems);

@@ -20,11 +20,12 @@ void mor_config_init(mor_config *cfg)
 }
 
 /* The small-int cache must hold 0 and 1 (bool arithmetic returns them) and stay
- * a reasonable size. */
+ * a reasonable size (the bound is written so that no subtraction overflows). */
 static bool rt_config_valid(const mor_config *cfg)
 {
     return cfg->small_int_min <= 0 && cfg->small_int_max >= 1 &&
-           cfg->small_int_max - cfg->small_int_min < (1 << 24) && cfg->recursion_limit > 0;
+           cfg->small_int_max < cfg->small_int_min + (1 << 24) && cfg->recursion_limit > 0 &&
+           (unsigned)cfg->leaks <= MOR_LEAKS_ABORT;
 }
 
 static void rt_teardown(mor_rt *rt);

@@ -241,9 +241,11 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
     mor_gc_info info = {MOR_GC_START, generation, 0, 0, 0, 0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    rt->gc.collecting = true; /* a callback asking for a collection gets 0 */
     for (size_t i = 0; i < rt->gc.ncallbacks; i++)
         if (rt->gc.callbacks[i].fn != NULL)
             rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
+    rt->gc.collecting = false; /* boehm_run_finalizers sets it again */
     GC_word before = GC_get_heap_size() - GC_get_free_bytes();
     GC_gcollect();
     rt->gc.gens[0].count = 0;
@@ -261,11 +263,13 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
     s->total_ns += info.duration_ns;
     if (info.duration_ns > s->max_pause_ns)
         s->max_pause_ns = info.duration_ns;
+    rt->gc.collecting = true;
     if (rt->gc.trace_hook != NULL)
         rt->gc.trace_hook(rt, &info);
     for (size_t i = 0; i < rt->gc.ncallbacks; i++)
         if (rt->gc.callbacks[i].fn != NULL)
             rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
+    rt->gc.collecting = false;
     return finalized;
 }
 

@@ -55,6 +55,11 @@ static mor_obj *fin_kill(mor_rt *rt, mori_finalizer *f)
 
 mor_obj *mor_finalize(mor_rt *rt, mor_obj *target, mor_obj *fn, mor_obj *args)
 {
+    if (fn == NULL || fn->type->call == NULL) {
+        mor_raise(rt, MOR_EXC_TYPE, "mor_finalize: fn must be callable, not %s%s%s",
+                  fn ? "'" : "", fn ? fn->type->name : "NULL", fn ? "'" : "");
+        return NULL;
+    }
     if (args == NULL)
         args = mor_tuple(rt, 0);
     if (!mor_is_tuple(args)) {

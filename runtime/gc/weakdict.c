@@ -138,6 +138,18 @@ static mor_obj *weakdict_getitem(mor_rt *rt, mor_obj *self, mor_obj *key)
     return NULL;
 }
 
+/* A stored reference that did not make it into the dictionary (an unhashable
+ * key) must never call the remover: under a tracing collector it can outlive
+ * this call, and its target's death would then look for a key that is not
+ * there, or cannot be hashed. */
+static void wd_disarm(mor_rt *rt, mor_obj *ref)
+{
+    mori_weakref *w = (mori_weakref *)ref;
+    mor_obj *cb = w->callback;
+    w->callback = NULL;
+    mor_xdecref(rt, cb);
+}
+
 static int weakdict_setitem(mor_rt *rt, mor_obj *self, mor_obj *key, mor_obj *v)
 {
     weakdict_obj *wd = as_wd(self);
@@ -161,12 +173,16 @@ static int weakdict_setitem(mor_rt *rt, mor_obj *self, mor_obj *key, mor_obj *v)
         if (ref == NULL)
             return -1;
         r = mor_dict_set(rt, wd->data, ref, v);
+        if (r < 0)
+            wd_disarm(rt, ref);
         mor_decref(rt, ref);
     } else {
         mor_obj *ref = mori_keyedref_new(rt, v, wd->remover, key);
         if (ref == NULL)
             return -1;
         r = mor_dict_set(rt, wd->data, key, ref);
+        if (r < 0)
+            wd_disarm(rt, ref);
         mor_decref(rt, ref);
     }
     return r;

@@ -40,6 +40,11 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
         return NULL;
     if (callback == mor_none(rt))
         callback = NULL;
+    if (callback != NULL && callback->type->call == NULL) {
+        mor_raise(rt, MOR_EXC_TYPE, "weakref callback must be callable, not '%s'",
+                  callback->type->name);
+        return NULL;
+    }
     if (callback == NULL && type != &mori_keyedref_type) {
         for (mori_weakref *w = wr_list(rt, target); w != NULL; w = w->next)
             if (w->head.type == type && w->callback == NULL && w->head.refcnt != 0)

@@ -95,8 +95,12 @@ static int graph_edge(mor_obj *ref, void *arg)
 
 int mor_graph_dot(mor_rt *rt, mor_obj *root, int max_depth, unsigned direction, FILE *out)
 {
-    if (out == NULL || direction > MOR_GRAPH_REFERRERS) {
-        mor_raise(rt, MOR_EXC_VALUE, "mor_graph_dot: %s", out ? "unknown direction" : "out is NULL");
+    if (out == NULL) {
+        mor_raise(rt, MOR_EXC_TYPE, "mor_graph_dot: out is NULL");
+        return -1;
+    }
+    if (direction > MOR_GRAPH_REFERRERS) {
+        mor_raise(rt, MOR_EXC_VALUE, "mor_graph_dot: unknown direction %u", direction);
         return -1;
     }
     graph_ctx g;

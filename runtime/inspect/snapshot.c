@@ -156,10 +156,14 @@ static size_t snap_sites(mor_rt *rt, const snapshot_obj *s, const snap_entry *e,
     return n;
 }
 
+static int snap_check(mor_rt *rt, mor_obj *o, const char *fn);
+
 mor_obj *mor_snapshot_filter(mor_rt *rt, mor_obj *snap, const char *pattern, bool include)
 {
-    if (snap->type != &mori_snapshot_type || pattern == NULL) {
-        mor_raise(rt, MOR_EXC_TYPE, "mor_snapshot_filter: expected a snapshot and a pattern");
+    if (snap_check(rt, snap, "mor_snapshot_filter") < 0)
+        return NULL;
+    if (pattern == NULL) {
+        mor_raise(rt, MOR_EXC_TYPE, "mor_snapshot_filter: pattern is NULL");
         return NULL;
     }
     const snapshot_obj *s = (const snapshot_obj *)snap;

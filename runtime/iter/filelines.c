@@ -2,6 +2,7 @@
  * one line at a time through a fixed 32 KiB buffer (plus a line buffer as long
  * as the longest line): memory does not grow with the file. */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "iter.h"
 
@@ -99,6 +100,12 @@ mor_obj *mor_file_lines(mor_rt *rt, const char *path)
     if (p == NULL)
         return NULL;
     FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f != NULL && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f); /* fopen opens a directory; reading it would fail later */
+        f = NULL;
+        errno = EISDIR;
+    }
     if (f == NULL) {
         mor_raise(rt, MOR_EXC_OS, "[Errno %d] %s: '%s'", errno, strerror(errno), path);
         mor_decref(rt, p);

@@ -291,12 +291,22 @@ static mor_obj *enumerate_next(mor_rt *rt, mor_obj *self)
     mor_obj *x = mor_next(rt, o->a);
     if (x == NULL)
         return tool_done(rt, self);
-    if (o->x == INT64_MAX) {
-        mor_decref(rt, x);
-        mor_raise(rt, MOR_EXC_OVERFLOW, "enumerate count overflowed int64");
-        return NULL;
+    /* the count is x while it fits in int64, then an int object in b */
+    mor_obj *i = o->b != NULL ? mor_newref(o->b) : mor_int(rt, o->x);
+    if (i != NULL && (o->b != NULL || o->x == INT64_MAX)) {
+        mor_obj *one = mor_int(rt, 1);
+        mor_obj *next = mor_add(rt, i, one);
+        if (next == NULL) {
+            mor_decref(rt, i);
+            i = NULL;
+        } else {
+            mor_obj *old = o->b;
+            o->b = next;
+            mor_xdecref(rt, old);
+        }
+    } else if (i != NULL) {
+        o->x++;
     }
-    mor_obj *i = mor_int(rt, o->x++);
     mor_obj *t = i ? mor_tuple(rt, 2, i, x) : NULL;
     mor_xdecref(rt, i);
     mor_decref(rt, x);
@@ -309,6 +319,10 @@ TOOL_TYPE(mori_enumerate_type, "enumerate", enumerate_next);
 
 mor_obj *mor_zip(mor_rt *rt, size_t n, mor_obj *const *its)
 {
+    if (n > 0 && its == NULL) {
+        mor_raise(rt, MOR_EXC_TYPE, "mor_zip: %zu iterables but no iterable array", n);
+        return NULL;
+    }
     mor_obj *t = mori_tuple_new(rt, n);
     if (t == NULL)
         return NULL;

@@ -194,11 +194,25 @@ void mori_mem_free(mor_rt *rt, void *p, size_t n, mori_mem_kind kind)
 
 /* ---- public funnel for embedders ------------------------------------------- */
 
-void *mor_mem_alloc(mor_rt *rt, size_t n) { return mori_mem_alloc(rt, n, MORI_MEM_BUFFER); }
+/* Requests past PTRDIFF_MAX cannot be met (CPython's PyMem_Malloc refuses
+ * them too): MemoryError without asking the backend or collecting. The
+ * runtime's own callers bound their sizes before they get here. */
+static bool mem_too_large(mor_rt *rt, size_t n)
+{
+    if (n <= (size_t)PTRDIFF_MAX)
+        return false;
+    mor_raise(rt, MOR_EXC_MEMORY, "out of memory (allocating %zu bytes)", n);
+    return true;
+}
+
+void *mor_mem_alloc(mor_rt *rt, size_t n)
+{
+    return mem_too_large(rt, n) ? NULL : mori_mem_alloc(rt, n, MORI_MEM_BUFFER);
+}
 
 void *mor_mem_realloc(mor_rt *rt, void *p, size_t old_n, size_t new_n)
 {
-    return mori_mem_realloc(rt, p, old_n, new_n, MORI_MEM_BUFFER);
+    return mem_too_large(rt, new_n) ? NULL : mori_mem_realloc(rt, p, old_n, new_n, MORI_MEM_BUFFER);
 }
 
 void mor_mem_free(mor_rt *rt, void *p, size_t n) { mori_mem_free(rt, p, n, MORI_MEM_BUFFER); }

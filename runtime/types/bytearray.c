@@ -262,7 +262,14 @@ int mor_bytearray_extend(mor_rt *rt, mor_obj *o, mor_obj *src)
 {
     if (ba_check(rt, o, "mor_bytearray_extend") < 0)
         return -1;
-    return ba_extend(rt, as_ba(o), src);
+    bytearray_obj *b = as_ba(o);
+    int64_t old = b->size;
+    if (ba_extend(rt, b, src) < 0) {
+        if (b->size > old) /* as CPython: an extend that fails appends nothing */
+            b->size = old;
+        return -1;
+    }
+    return 0;
 }
 
 int mor_bytearray_resize(mor_rt *rt, mor_obj *o, size_t n)

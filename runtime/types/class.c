@@ -108,6 +108,10 @@ mor_obj *mor_class_new(mor_rt *rt, const char *name, const char *const *fields, 
     c->nfields = (uint32_t)nfields;
     mori_gc_track(rt, &c->head);
     for (size_t i = 0; i < nfields; i++) {
+        if (fields[i][0] == '\0') {
+            mor_raise(rt, MOR_EXC_VALUE, "empty field name in class '%s'", name);
+            goto fail;
+        }
         uint64_t h = mori_name_hash(fields[i]);
         if (mori_keytab_find(&c->layout, fields[i], h) >= 0) {
             mor_raise(rt, MOR_EXC_VALUE, "duplicate field '%s' in class '%s'", fields[i], name);
