@@ -1158,7 +1158,8 @@ static void test_memoryview_release(void **state)
     assert_int_equal(mor_eq(rt, mv, a), 0);
     assert_int_equal(mor_eq(rt, a, mv), 0);
     assert_int_equal(mor_eq(rt, mv, mv), 1);
-    assert_int_equal(mor_gc_collect(rt, -1), 0); /* nothing cyclic here */
+    if (!T_BOEHM) /* (Boehm counts the finalizers it ran) */
+        assert_int_equal(mor_gc_collect(rt, -1), 0); /* nothing cyclic here */
     /* the API on other objects */
     assert_int_equal(mor_memoryview_release(rt, a), -1);
     t_expect_exc(rt, MOR_EXC_TYPE, "mor_memoryview_release: expected a memoryview, got 'array'");

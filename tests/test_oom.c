@@ -1157,12 +1157,16 @@ typedef struct oom_tally {
     uint64_t completed; /* ...and completed */
 } oom_tally;
 
-/* Bytes held for objects and buffers, pools excluded. */
-static uint64_t held_bytes(mor_rt *rt)
+/* Blocks held for objects and buffers, pools excluded. Blocks, not bytes: the
+ * runtime's own tables (the weak reference map, keyed by address) stay at the
+ * size they grew to, and a failure and its retry can leave a tombstone that
+ * makes one grow a step earlier than in the run without failures; a leak is a
+ * block nobody frees. */
+static uint64_t held_blocks(mor_rt *rt)
 {
     mor_alloc_stats st;
     mor_alloc_get_stats(rt, &st);
-    return st.live_bytes - st.pooled_bytes;
+    return st.live_blocks - st.pooled_blocks;
 }
 
 static void release_all(oom_run *r)
@@ -1176,7 +1180,7 @@ static void release_all(oom_run *r)
              __VA_ARGS__)
 
 /* One run with failure point k (0: none). Returns whether an injected
- * failure was met; *held gets the bytes left held after everything was
+ * failure was met; *held gets the blocks left held after everything was
  * dropped and collected. */
 static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally *tally,
                         uint64_t *held)
@@ -1246,7 +1250,7 @@ static bool oom_run_one(const scenario *sc, oom_mode mode, uint64_t k, oom_tally
         mor_rt_free(rt); /* lists them */
         OOM_FAIL("%zu objects leaked", leaked);
     }
-    *held = held_bytes(rt);
+    *held = held_blocks(rt);
     mor_rt_free(rt);
     return hit;
 }
@@ -1263,7 +1267,7 @@ static void oom_sweep(const scenario *sc, oom_mode mode, oom_tally *tally)
         if (!oom_run_one(sc, mode, k, tally, &held))
             break;
         if (held > ref_held)
-            OOM_FAIL("%llu bytes still held after everything was dropped, %llu in a run "
+            OOM_FAIL("%llu blocks still held after everything was dropped, %llu in a run "
                      "without failures (a buffer leaked)",
                      (unsigned long long)held, (unsigned long long)ref_held);
     }
@@ -1319,8 +1323,11 @@ static void test_oom_every_allocation(void **state)
         }
         print_message("%-24s %16s %16s %16s %10s %16s\n", scenarios[i].name, col[0], col[1],
                       col[2], col[3], col[4]);
-        /* the sweep reached the end of the scenario in each mode */
-        assert_true(t[OOM_HARD].points > 10 && t[OOM_SOFT].points == t[OOM_HARD].points);
+        /* the sweep reached the end of the scenario in each mode: as many
+         * allocations, give or take the growth of a table keyed by address
+         * (weak references), which depends on where the blocks landed */
+        uint64_t hp = t[OOM_HARD].points, sp = t[OOM_SOFT].points;
+        assert_true(hp > 10 && (sp > hp ? sp - hp : hp - sp) * 50 <= hp);
         /* a hard failure reaches the caller, except where it has nowhere to
          * go (a finalizer, a callback) or only cost an optional growth (a
          * set's table, a shrinking block) or a graph label */

@@ -31,7 +31,22 @@ extern "C" {
  * - mor_gc_disable stops this runtime's automatic finalizer runs; Boehm's own
  *   collections are process-wide and stay on (GC_disable is the process's).
  * - Weak references are disappearing links and callbacks run from a finalizer
- *   on the target; the intern and weakref tables hold their entries weakly. */
+ *   on the target; the intern and weakref tables hold their entries weakly. A
+ *   weak reference found unreachable together with its target gets no
+ *   callback. A shared weak reference or an interned string that only the
+ *   runtime's tables name leaves them at the second collection that finds it
+ *   so (the table may hand it out again in between): two mor_gc_collect calls
+ *   let go of what one does under refcounting.
+ * - Boehm scans its own heap, the stacks and registers of the threads it knows
+ *   and the program's data segments, not blocks from malloc: an object whose
+ *   only reference sits in malloc'd memory is collected. A thread that makes a
+ *   runtime is registered with Boehm (until its last runtime is freed there,
+ *   or the thread exits).
+ * - A finalizer runs when Boehm finds its object unreachable: only for objects
+ *   whose type has one when they are made (an instance made before its class
+ *   got __del__ is never finalized), and mor_rt_free runs those of objects
+ *   already found dead; an object still reachable then (a stale global, a
+ *   word on the stack) is not finalized. */
 
 /* ---- the collector ----------------------------------------------------------
  * Collect generation 0, 1 or 2 (and every younger one); -1 is a full

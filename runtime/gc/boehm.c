@@ -99,11 +99,30 @@ static void boehm_interned_finalizer(void *base, void *home)
     boehm_enqueue(base, home, BOEHM_INTERNED, boehm_interned_finalizer);
 }
 
+/* Boehm calls a weak reference or an interned string unreachable when only
+ * mor's weak tables (which it does not scan) still name it, yet the table may
+ * hand it out again before the queue is drained (a second mor_weakref to the
+ * same target shares the first; mor_intern finds the string). So the first
+ * time it is only marked UNREACHABLE and watched again; it leaves the table
+ * when Boehm finds it unreachable a second time with the mark still set.
+ * Handing it out clears the mark (mori_gc_revive). */
+static bool boehm_second_strike(mor_rt *rt, mor_obj *o, void *base, GC_finalization_proc fn)
+{
+    if (o->flags & MORI_OF_UNREACHABLE)
+        return true;
+    o->flags |= MORI_OF_UNREACHABLE;
+    GC_register_finalizer_no_order(base, fn, rt->gc.boehm, NULL, NULL);
+    return false;
+}
+
+static void boehm_weakref_finalizer(void *base, void *home);
+static void boehm_interned_finalizer(void *base, void *home);
+
 /* A GC object became unreachable: its finalize slot (once: FINALIZED), then
  * its weak references (cleared already by Boehm as disappearing links) leave
- * the side table and their callbacks run. The object stays in memory until a
- * later collection finds it still unreachable. A weak reference that became
- * unreachable leaves its target's list; an interned string leaves the table. */
+ * the side table, and the callbacks of those not themselves found unreachable
+ * run. The object stays in memory until a later collection finds it still
+ * unreachable. */
 static void boehm_run_entry(mor_rt *rt, boehm_entry e)
 {
     switch (e.kind) {
@@ -119,25 +138,36 @@ static void boehm_run_entry(mor_rt *rt, boehm_entry e)
             mori_weakref_object_dying(rt, o);
         break;
     }
-    case BOEHM_WEAKREF:
-        mori_weakref_detach(rt, (mori_weakref *)mori_gc_obj((mori_gchead *)e.base));
+    case BOEHM_WEAKREF: {
+        mor_obj *o = mori_gc_obj((mori_gchead *)e.base);
+        if (boehm_second_strike(rt, o, e.base, boehm_weakref_finalizer))
+            mori_weakref_detach(rt, (mori_weakref *)o);
         break;
+    }
     case BOEHM_INTERNED:
-        mori_intern_remove(rt, (mor_obj *)e.base);
+        if (boehm_second_strike(rt, e.base, e.base, boehm_interned_finalizer))
+            mori_intern_remove(rt, (mor_obj *)e.base);
         break;
     }
 }
 
-/* Move what Boehm found dead into the queues, then run this runtime's queue,
- * oldest first, with the caller's pending exception set aside. Returns the
- * number of entries run. */
+/* GC_invoke_finalizers runs every ready finalizer of the process: one thread
+ * at a time, so that two runtimes' drains do not interleave inside Boehm. */
+static pthread_mutex_t boehm_invoke_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Move what Boehm found dead into the queues, then run this runtime's queue
+ * with the caller's pending exception set aside; in each batch the weak
+ * references go first, so that a reference dying with its target is marked
+ * before the target's callbacks are considered. Returns the entries run. */
 static int64_t boehm_run_finalizers(mor_rt *rt)
 {
     if (rt->gc.collecting)
         return 0;
     rt->gc.collecting = true;
+    pthread_mutex_lock(&boehm_invoke_lock);
     while (GC_should_invoke_finalizers())
         GC_invoke_finalizers();
+    pthread_mutex_unlock(&boehm_invoke_lock);
     struct mori_boehm *home = rt->gc.boehm;
     mor_obj *saved = rt->exc;
     rt->exc = NULL;
@@ -151,10 +181,16 @@ static int64_t boehm_run_finalizers(mor_rt *rt)
         pthread_mutex_unlock(&home->lock);
         if (n == 0)
             break;
-        for (size_t i = 0; i < n; i++) {
-            boehm_run_entry(rt, q[i]);
-            mor_err_clear(rt);
-        }
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++) {
+                if ((q[i].kind == BOEHM_WEAKREF) != (pass == 0))
+                    continue;
+                boehm_run_entry(rt, q[i]);
+                mor_err_clear(rt);
+            }
+        /* freed now, or a stale copy of `q` on the stack would keep every
+         * entry reachable through the next collection */
+        GC_FREE(q);
         ran += (int64_t)n;
     }
     rt->exc = saved;
@@ -209,11 +245,15 @@ void mori_gc_watch(mor_rt *rt, mor_obj *o)
 
 void mori_gc_watch_interned(mor_rt *rt, mor_obj *s) { boehm_register(s, boehm_interned_finalizer, rt); }
 
-void mori_gc_weak_link(mor_rt *rt, mori_weakref *wr)
+int mori_gc_weak_link(mor_rt *rt, mori_weakref *wr)
 {
-    (void)rt;
     mor_obj *t = mori_wr_raw(wr);
-    GC_general_register_disappearing_link((void **)(void *)&wr->target, mori_gc_head(t));
+    if (GC_general_register_disappearing_link((void **)(void *)&wr->target, mori_gc_head(t)) ==
+        GC_NO_MEMORY) {
+        mor_raise(rt, MOR_EXC_MEMORY, "out of memory registering a weak reference");
+        return -1;
+    }
+    return 0;
 }
 
 void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr)
@@ -242,9 +282,7 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rt->gc.collecting = true; /* a callback asking for a collection gets 0 */
-    for (size_t i = 0; i < rt->gc.ncallbacks; i++)
-        if (rt->gc.callbacks[i].fn != NULL)
-            rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
+    mori_gc_invoke_callbacks(rt, &info);
     rt->gc.collecting = false; /* boehm_run_finalizers sets it again */
     GC_word before = GC_get_heap_size() - GC_get_free_bytes();
     GC_gcollect();
@@ -266,9 +304,7 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
     rt->gc.collecting = true;
     if (rt->gc.trace_hook != NULL)
         rt->gc.trace_hook(rt, &info);
-    for (size_t i = 0; i < rt->gc.ncallbacks; i++)
-        if (rt->gc.callbacks[i].fn != NULL)
-            rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
+    mori_gc_invoke_callbacks(rt, &info);
     rt->gc.collecting = false;
     return finalized;
 }
@@ -306,7 +342,7 @@ void mori_gc_fini(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;
     if (gc->callbacks != NULL)
-        mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_ATOMIC);
+        mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_BUFFER);
     gc->callbacks = NULL;
     gc->ncallbacks = gc->cbcap = 0;
     struct mori_boehm *home = gc->boehm;

@@ -309,21 +309,6 @@ static void gc_delete_garbage(mor_rt *rt, mori_gchead *still, mori_gchead *old)
 
 /* ---- callbacks, statistics ----------------------------------------------------------------- */
 
-static void gc_invoke_callbacks(mor_rt *rt, const mor_gc_info *info)
-{
-    mori_gc *gc = &rt->gc;
-    for (size_t i = 0; i < gc->ncallbacks; i++) {
-        if (gc->callbacks[i].fn == NULL)
-            continue;
-        mor_obj *saved = rt->exc;
-        rt->exc = NULL;
-        gc->callbacks[i].fn(rt, info, gc->callbacks[i].ud);
-        if (rt->exc != NULL)
-            mor_err_write_unraisable(rt, "gc callback");
-        rt->exc = saved;
-    }
-}
-
 static void gc_record(mor_rt *rt, const mor_gc_info *info)
 {
     mori_gc_genstats *s = &rt->gc.stats[info->generation];
@@ -361,7 +346,7 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     mor_obj *saved_exc = rt->exc;
     rt->exc = NULL;
     if (callbacks)
-        gc_invoke_callbacks(rt, &info);
+        mori_gc_invoke_callbacks(rt, &info);
 
     /* the young set: this generation and all younger ones */
     for (int i = 0; i < generation; i++)
@@ -416,7 +401,7 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     info.duration_ns = gc_now_ns() - t0;
     gc_record(rt, &info);
     if (callbacks)
-        gc_invoke_callbacks(rt, &info);
+        mori_gc_invoke_callbacks(rt, &info);
     gc->collecting = false; /* only now: a STOP callback must not start another */
     mor_err_clear(rt);
     rt->exc = saved_exc;
@@ -559,7 +544,7 @@ void mori_gc_fini(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;
     if (gc->callbacks != NULL)
-        mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_ATOMIC);
+        mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_BUFFER);
     gc->callbacks = NULL;
     gc->ncallbacks = gc->cbcap = 0;
 }

@@ -109,10 +109,15 @@ MOR_INTERNAL void mori_gc_on_alloc(mor_rt *rt, mor_obj *o);
 MOR_INTERNAL void mori_gc_watch(mor_rt *rt, mor_obj *o);
 /* An interned string: the intern table must forget it when it dies. */
 MOR_INTERNAL void mori_gc_watch_interned(mor_rt *rt, mor_obj *s);
+/* A shared weak reference or an interned string, found through a weak table,
+ * handed out again: the collector may have found it unreachable once (it then
+ * waits for a second time before it is let go), so it is alive after all. */
+static inline void mori_gc_revive(mor_obj *o) { o->flags &= ~MORI_OF_UNREACHABLE; }
 #else
 static inline void mori_gc_on_alloc(mor_rt *rt, mor_obj *o) { (void)rt, (void)o; }
 static inline void mori_gc_watch(mor_rt *rt, mor_obj *o) { (void)rt, (void)o; }
 static inline void mori_gc_watch_interned(mor_rt *rt, mor_obj *s) { (void)rt, (void)s; }
+static inline void mori_gc_revive(mor_obj *o) { (void)o; }
 #endif
 
 /* ---- "track.c" ------------------------------------------------------------- */
@@ -131,6 +136,8 @@ MOR_INTERNAL bool mori_gc_may_be_tracked(const mor_obj *o);
 MOR_INTERNAL void mori_gc_collect_scheduled(mor_rt *rt);
 /* An explicit collection (mor_gc_collect). */
 MOR_INTERNAL int64_t mori_gc_collect(mor_rt *rt, int generation);
+/* Run the mor_gc_add_callback callbacks (gcapi.c; both collectors). */
+MOR_INTERNAL void mori_gc_invoke_callbacks(mor_rt *rt, const mor_gc_info *info);
 /* During an emergency collection: keep a dying object that needs user code
  * alive (refcount 1, on gc.parked) until the next safe point. */
 MOR_INTERNAL void mori_gc_park(mor_rt *rt, mor_obj *o);

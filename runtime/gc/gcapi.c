@@ -176,6 +176,24 @@ mor_obj *mor_gc_get_objects(mor_rt *rt, int generation)
 
 /* ---- callbacks, statistics, debugging ------------------------------------------------------ */
 
+/* Each callback runs with the caller's exception set aside; one it raises goes
+ * to the unraisable hook. The caller has set gc.collecting, so a callback that
+ * asks for a collection gets 0. */
+void mori_gc_invoke_callbacks(mor_rt *rt, const mor_gc_info *info)
+{
+    mori_gc *gc = &rt->gc;
+    for (size_t i = 0; i < gc->ncallbacks; i++) {
+        if (gc->callbacks[i].fn == NULL)
+            continue;
+        mor_obj *saved = rt->exc;
+        rt->exc = NULL;
+        gc->callbacks[i].fn(rt, info, gc->callbacks[i].ud);
+        if (rt->exc != NULL)
+            mor_err_write_unraisable(rt, "gc callback");
+        rt->exc = saved;
+    }
+}
+
 int mor_gc_add_callback(mor_rt *rt, mor_gc_callback cb, void *ud)
 {
     mori_gc *gc = &rt->gc;
@@ -186,7 +204,7 @@ int mor_gc_add_callback(mor_rt *rt, mor_gc_callback cb, void *ud)
     if (gc->ncallbacks == gc->cbcap) {
         size_t cap = gc->cbcap ? gc->cbcap * 2 : 4;
         mori_gc_cb *n = mori_mem_realloc(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb),
-                                         cap * sizeof(mori_gc_cb), MORI_MEM_ATOMIC);
+                                         cap * sizeof(mori_gc_cb), MORI_MEM_BUFFER); /* ud may be a GC block */
         if (n == NULL)
             return -1;
         gc->callbacks = n;

@@ -315,6 +315,9 @@ const mor_type mori_weakdictiter_type = {
     .name = "weakdict_iterator",
     .basicsize = sizeof(weakdictiter_obj),
     .flags = MOR_TYPE_GC,
+#ifdef MOR_BACKEND_BOEHM
+    .finalize = wditer_clear, /* Boehm never calls dealloc: give back what it holds */
+#endif
     .dealloc = wditer_dealloc,
     .traverse = wditer_traverse,
     .clear = wditer_clear,

@@ -46,9 +46,11 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
         return NULL;
     }
     if (callback == NULL && type != &mori_keyedref_type) {
-        for (mori_weakref *w = wr_list(rt, target); w != NULL; w = w->next)
-            if (w->head.type == type && w->callback == NULL && w->head.refcnt != 0)
+        for (mori_weakref *w = wr_list(rt, target); w != NULL; w = mori_wr_next(w))
+            if (w->head.type == type && w->callback == NULL && w->head.refcnt != 0) {
+                mori_gc_revive(&w->head);
                 return mor_newref(&w->head);
+            }
     }
     /* a safe point: a collection may run here, so the list is read after */
     size_t size = type->basicsize;
@@ -60,12 +62,20 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
         mori_gc_free(rt, &wr->head, size);
         return NULL;
     }
+    mori_wr_store(wr, target);
+    if (mori_gc_weak_link(rt, wr) < 0) {
+        mori_wr_store(wr, NULL);
+        if (head != NULL)
+            mori_ptrmap_put(rt, &rt->weakrefs, target, head); /* replaces: no allocation */
+        else
+            mori_ptrmap_remove(&rt->weakrefs, target);
+        mori_gc_free(rt, &wr->head, size);
+        return NULL;
+    }
     if (head == NULL)
         mori_gc_watch(rt, target);
     target->flags |= MORI_OF_WEAKREFS;
-    mori_wr_store(wr, target);
-    mori_gc_weak_link(rt, wr);
-    wr->next = head; /* newest first */
+    mori_wr_set_next(wr, head); /* newest first */
     wr->callback = callback ? mor_newref(callback) : NULL;
     mori_gc_track(rt, &wr->head);
     return &wr->head;
@@ -73,28 +83,31 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
 
 void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
 {
-    mor_obj *t = mori_wr_raw(wr);
+    /* the key, not the target: a tracing collector may have zeroed the target
+     * already, and the reference must still leave the list */
+    mor_obj *t = mori_wr_key(wr);
     if (t == NULL)
         return;
     mori_gc_weak_unlink(rt, wr);
     mori_weakref *head = mori_ptrmap_get(&rt->weakrefs, t);
+    mori_weakref *next = mori_wr_next(wr);
     if (head == wr) {
-        if (wr->next != NULL) {
-            mori_ptrmap_put(rt, &rt->weakrefs, t, wr->next); /* replaces: no allocation */
+        if (next != NULL) {
+            mori_ptrmap_put(rt, &rt->weakrefs, t, next); /* replaces: no allocation */
         } else {
             mori_ptrmap_remove(&rt->weakrefs, t);
             t->flags &= ~MORI_OF_WEAKREFS;
         }
     } else {
         mori_weakref *p = head;
-        while (p != NULL && p->next != wr)
-            p = p->next;
+        while (p != NULL && mori_wr_next(p) != wr)
+            p = mori_wr_next(p);
         MOR_ASSERT_OBJ(&wr->head, p != NULL);
         if (p != NULL)
-            p->next = wr->next;
+            mori_wr_set_next(p, next);
     }
     mori_wr_store(wr, NULL);
-    wr->next = NULL;
+    mori_wr_set_next(wr, NULL);
 }
 
 /* Clear every reference to o. References that are dying themselves
@@ -106,10 +119,10 @@ static mori_weakref *wr_clear_all(mor_rt *rt, mor_obj *o, bool skip_unreachable)
     o->flags &= ~MORI_OF_WEAKREFS;
     mori_weakref *chain = NULL, **tail = &chain;
     while (w != NULL) {
-        mori_weakref *next = w->next;
+        mori_weakref *next = mori_wr_next(w);
         mori_gc_weak_unlink(rt, w);
         mori_wr_store(w, NULL);
-        w->next = NULL;
+        w->next = NULL; /* from here on `next` chains the callbacks, undisguised */
         bool call = w->callback != NULL && w->head.refcnt != 0 &&
                     !(skip_unreachable && (w->head.flags & MORI_OF_UNREACHABLE));
         if (call) {
@@ -154,12 +167,18 @@ void mori_weakref_run_callbacks(mor_rt *rt, mori_weakref *chain)
 
 void mori_weakref_object_dying(mor_rt *rt, mor_obj *o)
 {
+#ifdef MOR_BACKEND_BOEHM
+    /* Boehm may find a reference unreachable together with its target: the
+     * queue marks it first (boehm.c), and its callback must not run */
+    mori_weakref_run_callbacks(rt, wr_clear_all(rt, o, true));
+#else
     mori_weakref_run_callbacks(rt, wr_clear_all(rt, o, false));
+#endif
 }
 
 bool mori_weakref_has_callbacks(mor_rt *rt, const mor_obj *o)
 {
-    for (mori_weakref *w = wr_list(rt, o); w != NULL; w = w->next)
+    for (mori_weakref *w = wr_list(rt, o); w != NULL; w = mori_wr_next(w))
         if (w->callback != NULL)
             return true;
     return false;
@@ -205,7 +224,7 @@ mor_obj *mor_weakref_get(mor_rt *rt, mor_obj *ref)
 size_t mor_weakref_count(mor_rt *rt, mor_obj *target)
 {
     size_t n = 0;
-    for (mori_weakref *w = wr_list(rt, target); w != NULL; w = w->next)
+    for (mori_weakref *w = wr_list(rt, target); w != NULL; w = mori_wr_next(w))
         n++;
     return n;
 }

@@ -18,10 +18,15 @@
 
 typedef struct mori_weakref {
     mor_obj head;
-    mor_obj *target;           /* borrowed; NULL once cleared */
+    mor_obj *target;           /* borrowed; NULL once cleared (mori_wr_raw) */
     mor_obj *callback;         /* owned, or NULL */
     int64_t hash;              /* valid with MORI_WR_HASHED */
-    struct mori_weakref *next; /* next older reference to the same target */
+    struct mori_weakref *next; /* next older reference to the same target (mori_wr_next) */
+#ifdef MOR_BACKEND_BOEHM
+    /* the target's address, disguised and not a disappearing link: the key of
+     * the list this reference is on, still known once Boehm zeroed `target` */
+    uintptr_t key;
+#endif
 } mori_weakref;
 
 #define MORI_WR_HASHED MORI_OF_TYPE_BIT(0)
@@ -67,6 +72,11 @@ MOR_INTERNAL bool mori_weakref_has_callbacks(mor_rt *rt, const mor_obj *o);
  * disguised (complemented), so that the reference does not keep the target
  * alive, and the collector zeroes it when the target dies (a disappearing
  * link, registered by mori_gc_weak_link). */
+/* The link to the next reference is disguised the same way, or the newest
+ * reference would keep every older one alive. `key` is the list's target even
+ * after Boehm cleared `target`, so a dead reference can always leave its list.
+ * mori_gc_weak_link returns -1 + MemoryError when the collector cannot
+ * register the link. */
 #ifdef MOR_BACKEND_BOEHM
 static inline mor_obj *mori_wr_raw(const mori_weakref *wr)
 {
@@ -76,13 +86,30 @@ static inline mor_obj *mori_wr_raw(const mori_weakref *wr)
 static inline void mori_wr_store(mori_weakref *wr, mor_obj *t)
 {
     wr->target = t ? (mor_obj *)~(uintptr_t)t : NULL;
+    wr->key = t ? ~(uintptr_t)t : 0;
 }
-MOR_INTERNAL void mori_gc_weak_link(mor_rt *rt, mori_weakref *wr);
+static inline mor_obj *mori_wr_key(const mori_weakref *wr)
+{
+    return wr->key ? (mor_obj *)~wr->key : NULL;
+}
+static inline mori_weakref *mori_wr_next(const mori_weakref *wr)
+{
+    uintptr_t v = (uintptr_t)wr->next;
+    return v ? (mori_weakref *)~v : NULL;
+}
+static inline void mori_wr_set_next(mori_weakref *wr, mori_weakref *n)
+{
+    wr->next = n ? (mori_weakref *)~(uintptr_t)n : NULL;
+}
+MOR_INTERNAL int mori_gc_weak_link(mor_rt *rt, mori_weakref *wr);
 MOR_INTERNAL void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr);
 #else
 static inline mor_obj *mori_wr_raw(const mori_weakref *wr) { return wr->target; }
 static inline void mori_wr_store(mori_weakref *wr, mor_obj *t) { wr->target = t; }
-static inline void mori_gc_weak_link(mor_rt *rt, mori_weakref *wr) { (void)rt, (void)wr; }
+static inline mor_obj *mori_wr_key(const mori_weakref *wr) { return wr->target; }
+static inline mori_weakref *mori_wr_next(const mori_weakref *wr) { return wr->next; }
+static inline void mori_wr_set_next(mori_weakref *wr, mori_weakref *n) { wr->next = n; }
+static inline int mori_gc_weak_link(mor_rt *rt, mori_weakref *wr) { return (void)rt, (void)wr, 0; }
 static inline void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr) { (void)rt, (void)wr; }
 #endif
 

@@ -6,11 +6,33 @@
  * heap is per process, so the runtimes of one process share it. */
 #define GC_THREADS /* the thread registration calls */
 #include <gc.h>
+#include <pthread.h>
 
 #include "mem.h"
 
+/* Thread registration. Boehm must know every thread that holds pointers to
+ * its blocks. A runtime made in a thread Boehm does not know registers that
+ * thread; the thread stays registered while any runtime made in it lives, and
+ * is unregistered by the last of them to be freed, or at the thread's exit if
+ * a runtime made there is freed by another thread (unregistering may only be
+ * done by the thread itself). */
+static _Thread_local size_t backend_thread_runtimes; /* runtimes made in this thread */
+static _Thread_local bool backend_thread_ours;       /* we registered this thread */
+static pthread_key_t backend_exit_key;
+static pthread_once_t backend_exit_once = PTHREAD_ONCE_INIT;
+
+static void backend_thread_exit(void *unused)
+{
+    (void)unused;
+    if (backend_thread_ours && GC_thread_is_registered())
+        GC_unregister_my_thread();
+    backend_thread_ours = false;
+}
+
+static void backend_make_key(void) { (void)pthread_key_create(&backend_exit_key, backend_thread_exit); }
+
 struct mori_backend {
-    bool registered; /* this thread was registered with the collector by us */
+    pthread_t owner; /* the thread that made the runtime */
 };
 
 mori_backend *mori_backend_new(void)
@@ -18,14 +40,21 @@ mori_backend *mori_backend_new(void)
     GC_INIT();
     GC_set_finalize_on_demand(1); /* finalizers run at mor's safe points only */
     GC_allow_register_threads();
+    pthread_once(&backend_exit_once, backend_make_key);
     mori_backend *b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
     if (!GC_thread_is_registered()) {
         struct GC_stack_base sb;
-        if (GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS)
-            b->registered = true;
+        if (GC_get_stack_base(&sb) != GC_SUCCESS || GC_register_my_thread(&sb) != GC_SUCCESS) {
+            free(b);
+            return NULL;
+        }
+        backend_thread_ours = true;
+        (void)pthread_setspecific(backend_exit_key, b); /* any non-NULL value arms the destructor */
     }
+    b->owner = pthread_self();
+    backend_thread_runtimes++;
     return b;
 }
 
@@ -33,8 +62,13 @@ void mori_backend_destroy(mori_backend *b)
 {
     if (b == NULL)
         return;
-    if (b->registered)
+    /* freed by another thread: the owner's count is not ours to change; the
+     * owner unregisters at its exit (backend_thread_exit) */
+    if (pthread_equal(b->owner, pthread_self()) && --backend_thread_runtimes == 0 &&
+        backend_thread_ours) {
         GC_unregister_my_thread();
+        backend_thread_ours = false;
+    }
     free(b);
 }
 
@@ -59,7 +93,10 @@ void *mori_backend_realloc(mori_backend *b, void *p, size_t n, mori_mem_kind kin
 void mori_backend_free(mori_backend *b, void *p, mori_mem_kind kind)
 {
     (void)b;
-    (void)kind;
+    /* a block freed early (a buffer replaced, a failed construction) may have
+     * a finalizer registered: it must not fire on memory handed out again */
+    if (kind == MORI_MEM_GC_OBJECT || kind == MORI_MEM_ATOMIC_OBJECT)
+        GC_register_finalizer_no_order(p, NULL, NULL, NULL, NULL);
     GC_FREE(p);
 }
 

@@ -40,8 +40,10 @@ mor_obj *mori_intern_find(mor_rt *rt, const char *p, size_t n, int64_t hash)
         mor_obj *s = t->slots[i];
         if (s == NULL)
             return NULL;
-        if (s != INTERN_DUMMY && intern_match(s, p, n, hash))
+        if (s != INTERN_DUMMY && intern_match(s, p, n, hash)) {
+            mori_gc_revive(s); /* handed out again: see collector.h */
             return s;
+        }
         INTERN_PROBE_NEXT(i, perturb, t->mask);
     }
 }

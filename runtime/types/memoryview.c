@@ -103,6 +103,9 @@ static const mor_type mv_mbuf_type = {
     .name = "managedbuffer",
     .basicsize = sizeof(mv_mbuf),
     .flags = MOR_TYPE_GC,
+#ifdef MOR_BACKEND_BOEHM
+    .finalize = mbuf_clear, /* Boehm never calls dealloc: give back what it holds */
+#endif
     .dealloc = mbuf_dealloc,
     .traverse = mbuf_traverse,
     .clear = mbuf_clear,
