@@ -8,10 +8,17 @@
 #include "../types/types.h"
 #include "weakref.h"
 
-/* During a collection a candidate's `prev` link holds its gc_refs: its
- * refcount minus the references found inside the candidate set. */
-static inline intptr_t gc_get_refs(const mori_gchead *h) { return (intptr_t)(uintptr_t)h->prev; }
-static inline void gc_set_refs(mori_gchead *h, intptr_t r) { h->prev = (mori_gchead *)(uintptr_t)r; }
+/* During a collection a candidate's `prev` link holds a word: its gc_refs
+ * (its refcount minus the references found inside the candidate set) shifted
+ * left by one, and in bit 0 GC_INNER: phase 2 found that the object refers to
+ * another candidate, so phase 3 must traverse it. An object without GC_INNER
+ * (a list of ints, a leaf container beside an old heap) has nothing to mark:
+ * phase 3 skips its traverse, and the memory its traverse would read. */
+#define GC_INNER ((uintptr_t)1)
+#define GC_ONE ((uintptr_t)2) /* gc_refs == 1 */
+#define GC_REFS_MAX (UINTPTR_MAX >> 2)
+static inline uintptr_t gc_word(const mori_gchead *h) { return (uintptr_t)h->prev; }
+static inline void gc_set_word(mori_gchead *h, uintptr_t w) { h->prev = (mori_gchead *)w; }
 
 static uint64_t gc_now_ns(void)
 {
@@ -82,11 +89,16 @@ typedef struct gc_deduced {
                            (gc_is_special); conservative: it may have been pulled back */
 } gc_deduced;
 
+/* A candidate's first word: its refcount (a tracked object with refcount 0
+ * was freed without being untracked: fatal). */
 static inline void gc_init_refs(mori_gchead *h, mor_obj *o)
 {
-    if (MOR_UNLIKELY(o->refcnt == 0))
+    uintptr_t r = o->refcnt;
+    if (MOR_UNLIKELY(r == 0))
         mor_fatal(o, "gc: a tracked object has refcount 0 (freed but still tracked)");
-    gc_set_refs(h, (intptr_t)o->refcnt);
+    if (r > GC_REFS_MAX) /* only on 32-bit targets (immortal objects) */
+        r = GC_REFS_MAX;
+    gc_set_word(h, r << 1);
 }
 
 /* Phase 1: copy every candidate's refcount into its gc_refs and mark it as a
@@ -105,24 +117,29 @@ static size_t gc_update_refs(mori_gchead *base)
 
 static inline __attribute__((always_inline)) int gc_visit_decref(mor_obj *ref, void *arg)
 {
-    (void)arg;
+    bool *inner = arg;
     if (ref != NULL && (ref->flags & MORI_OF_COLLECTING)) {
         mori_gchead *h = mori_gc_head(ref);
-        intptr_t r = gc_get_refs(h) - 1;
-        if (MOR_UNLIKELY(r < 0))
+        uintptr_t w = gc_word(h);
+        if (MOR_UNLIKELY(w < GC_ONE))
             mor_fatal(ref, "gc: refcount is too small (more references found than counted)");
-        gc_set_refs(h, r);
+        gc_set_word(h, w - GC_ONE);
+        *inner = true;
     }
     return 0;
 }
 
 /* Phase 2: subtract the references candidates hold to each other. After it,
- * gc_refs > 0 means "referenced from outside the candidate set". */
+ * gc_refs > 0 means "referenced from outside the candidate set", and GC_INNER
+ * marks the objects that refer to a candidate. */
 static void gc_subtract_refs(mori_gchead *base)
 {
     for (mori_gchead *h = base->next; h != base; h = h->next) {
         mor_obj *o = mori_gc_obj(h);
-        gc_traverse(o, gc_visit_decref, NULL);
+        bool inner = false;
+        gc_traverse(o, gc_visit_decref, &inner);
+        if (inner)
+            gc_set_word(h, gc_word(h) | GC_INNER);
     }
 }
 
@@ -147,10 +164,10 @@ static inline __attribute__((always_inline)) int gc_visit_reachable(mor_obj *ref
         h->next = base;
         base->prev = h;
         ref->flags &= ~MORI_OF_UNREACHABLE;
-        gc_set_refs(h, 1);
+        gc_set_word(h, GC_ONE | GC_INNER); /* its phase-2 mark is lost: traverse it */
         c->pulled++;
-    } else if (gc_get_refs(h) == 0) {
-        gc_set_refs(h, 1); /* still ahead in the scan: it will be traversed */
+    } else if (gc_word(h) < GC_ONE) {
+        gc_set_word(h, GC_ONE | gc_word(h)); /* still ahead in the scan: it will be traversed */
     }
     return 0;
 }
@@ -158,8 +175,8 @@ static inline __attribute__((always_inline)) int gc_visit_reachable(mor_obj *ref
 static int gc_visit_reachable_fn(mor_obj *ref, void *arg) { return gc_visit_reachable(ref, arg); }
 
 /* Phase 3: one pass over the candidates. Those with gc_refs > 0 are reachable:
- * their referents become reachable too, their back link is restored and
- * COLLECTING cleared; with `untrack`, those that hold
+ * their referents become reachable too (if GC_INNER says there are any), their
+ * back link is restored and COLLECTING cleared; with `untrack`, those that hold
  * only atomic references are untracked on the way (tuples in every collection,
  * dicts in full ones: CPython 3.11's rules, decided by the type's untrack_ok
  * slot). Those with gc_refs == 0 move (tentatively) to `unreachable` with
@@ -178,8 +195,10 @@ static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable, boo
     mori_gchead *h = base->next;
     while (h != base) {
         mor_obj *o = mori_gc_obj(h);
-        if (gc_get_refs(h) > 0) {
-            gc_traverse(o, gc_visit_reachable_fn, &c);
+        uintptr_t w = gc_word(h);
+        if (w >= GC_ONE) {
+            if (w & GC_INNER)
+                gc_traverse(o, gc_visit_reachable_fn, &c);
             o->flags &= ~MORI_OF_COLLECTING;
             const mor_type *t = o->type;
             if (untrack && t->untrack_ok != NULL && t->untrack_ok(o, full)) {
