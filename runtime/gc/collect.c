@@ -115,33 +115,79 @@ static size_t gc_update_refs(mori_gchead *base)
     return n;
 }
 
-static inline __attribute__((always_inline)) int gc_visit_decref(mor_obj *ref, void *arg)
+typedef struct gc_sub_ctx {
+    bool inner;   /* the object being traversed refers to a candidate */
+    size_t inits; /* lazy mode: candidates initialised by the visitor */
+} gc_sub_ctx;
+
+/* Phase 2's visitor. `lazy`: phase 1 did not run, because the candidates are
+ * every tracked object (a full collection, nothing frozen): a tracked object
+ * not parked is a candidate, initialised the first time it is met. */
+static inline __attribute__((always_inline)) void gc_decref(mor_obj *ref, gc_sub_ctx *c,
+                                                           bool lazy)
 {
-    bool *inner = arg;
-    if (ref != NULL && (ref->flags & MORI_OF_COLLECTING)) {
-        mori_gchead *h = mori_gc_head(ref);
+    if (ref == NULL)
+        return;
+    uint32_t f = ref->flags;
+    mori_gchead *h = mori_gc_head(ref);
+    if (f & MORI_OF_COLLECTING) {
         uintptr_t w = gc_word(h);
         if (MOR_UNLIKELY(w < GC_ONE))
             mor_fatal(ref, "gc: refcount is too small (more references found than counted)");
         gc_set_word(h, w - GC_ONE);
-        *inner = true;
+        c->inner = true;
+    } else if (lazy && (f & (MORI_OF_TRACKED | MORI_OF_DEFERRED)) == MORI_OF_TRACKED) {
+        gc_init_refs(h, ref);
+        ref->flags = f | MORI_OF_COLLECTING;
+        gc_set_word(h, gc_word(h) - GC_ONE); /* refcount >= 1: no underflow */
+        c->inits++;
+        c->inner = true;
     }
+}
+
+static int gc_visit_decref(mor_obj *ref, void *arg)
+{
+    gc_decref(ref, arg, false);
+    return 0;
+}
+
+static int gc_visit_decref_lazy(mor_obj *ref, void *arg)
+{
+    gc_decref(ref, arg, true);
     return 0;
 }
 
 /* Phase 2: subtract the references candidates hold to each other. After it,
  * gc_refs > 0 means "referenced from outside the candidate set", and GC_INNER
- * marks the objects that refer to a candidate. */
-static void gc_subtract_refs(mori_gchead *base)
+ * marks the objects that refer to a candidate. Lazy mode (see gc_decref) also
+ * does phase 1's work and returns the number of candidates. */
+static inline __attribute__((always_inline)) size_t gc_subtract_refs_mode(mori_gchead *base,
+                                                                          bool lazy)
 {
-    for (mori_gchead *h = base->next; h != base; h = h->next) {
+    gc_sub_ctx c = {false, 0};
+    size_t n = 0;
+    for (mori_gchead *h = base->next; h != base; h = h->next, n++) {
         mor_obj *o = mori_gc_obj(h);
-        bool inner = false;
-        gc_traverse(o, gc_visit_decref, &inner);
-        if (inner)
+        if (lazy && !(o->flags & MORI_OF_COLLECTING)) {
+            gc_init_refs(h, o);
+            o->flags |= MORI_OF_COLLECTING;
+            c.inits++;
+        }
+        c.inner = false;
+        gc_traverse(o, lazy ? gc_visit_decref_lazy : gc_visit_decref, &c);
+        if (c.inner)
             gc_set_word(h, gc_word(h) | GC_INNER);
     }
+    /* every object initialised is on this list, or one outside it would keep
+     * COLLECTING after the collection */
+    if (lazy && c.inits != n)
+        mor_fatal(NULL, "gc: %zu candidates initialised, %zu on the list (a tracked object "
+                  "is on no generation list)", c.inits, n);
+    return n;
 }
+
+static size_t gc_subtract_refs(mori_gchead *base) { return gc_subtract_refs_mode(base, false); }
+static size_t gc_subtract_refs_lazy(mori_gchead *base) { return gc_subtract_refs_mode(base, true); }
 
 typedef struct gc_reach_ctx {
     mori_gchead *base;
@@ -229,13 +275,18 @@ static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable, boo
     out->special = special;
 }
 
-/* Phases 1-3 over `base`, whose objects carry the scratch bits `flags`. */
+/* Phases 1-3 over `base`, whose objects carry the scratch bits `flags`.
+ * `lazy`: base holds every tracked object that is not parked (gc_decref). */
 static void gc_deduce_unreachable(mori_gchead *base, mori_gchead *unreachable, uint32_t flags,
-                                  bool untrack, bool full, gc_deduced *out)
+                                  bool lazy, bool untrack, bool full, gc_deduced *out)
 {
     gc_validate_list(base, flags);
-    out->scanned = gc_update_refs(base);
-    gc_subtract_refs(base);
+    if (lazy) {
+        out->scanned = gc_subtract_refs_lazy(base);
+    } else {
+        out->scanned = gc_update_refs(base);
+        gc_subtract_refs(base);
+    }
     mori_gclist_init(unreachable);
     gc_move_unreachable(base, unreachable, untrack, full, out);
     gc_validate_list(base, 0);
@@ -322,7 +373,7 @@ static size_t gc_handle_resurrected(mori_gchead *unreachable, mori_gchead *still
 {
     gc_deduced d;
     gc_deduce_unreachable(unreachable, still, MORI_OF_COLLECTING | MORI_OF_UNREACHABLE, false,
-                          false, &d);
+                          false, false, &d);
     mori_gclist_merge(unreachable, old);
     return d.unreachable;
 }
@@ -446,9 +497,12 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     mori_gchead *old = generation + 1 < MORI_GC_NGENS ? &gc->gens[generation + 1].head : young;
     bool full = generation == MORI_GC_NGENS - 1;
 
+    /* every tracked object is a candidate of a full collection unless some are
+     * frozen: phase 1 then folds into phase 2 (gc_decref's lazy mode) */
+    bool lazy = full && mori_gclist_empty(&gc->permanent);
     mori_gchead unreachable, still;
     gc_deduced d;
-    gc_deduce_unreachable(young, &unreachable, 0, true, full, &d);
+    gc_deduce_unreachable(young, &unreachable, 0, lazy, true, full, &d);
     info.scanned = (int64_t)d.scanned;
 
     /* survivors move up one generation (a full collection keeps them) */
