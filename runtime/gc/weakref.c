@@ -50,11 +50,13 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
     mori_weakref *wr = (mori_weakref *)mori_gc_alloc(rt, type, size);
     if (wr == NULL)
         return NULL;
-    mori_weakref *head = wr_list(rt, target);
-    if (mori_ptrmap_put(rt, &rt->weakrefs, target, wr) < 0) {
+    void **slot = mori_ptrmap_slot(rt, &rt->weakrefs, target); /* one lookup */
+    if (slot == NULL) {
         mori_gc_free(rt, &wr->head, size);
         return NULL;
     }
+    mori_weakref *head = *slot;
+    *slot = wr;
     if (head == NULL)
         mori_gc_watch(rt, target);
     target->flags |= MORI_OF_WEAKREFS;
@@ -72,12 +74,14 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
     if (t == NULL)
         return;
     mori_gc_weak_unlink(rt, wr);
-    mori_weakref *head = mori_ptrmap_get(&rt->weakrefs, t);
+    void **slot = mori_ptrmap_find(&rt->weakrefs, t);
+    MOR_ASSERT_OBJ(&wr->head, slot != NULL);
+    mori_weakref *head = slot != NULL ? *slot : NULL;
     if (head == wr) {
         if (wr->next != NULL) {
-            mori_ptrmap_put(rt, &rt->weakrefs, t, wr->next); /* replaces: no allocation */
+            *slot = wr->next;
         } else {
-            mori_ptrmap_remove(&rt->weakrefs, t);
+            mori_ptrmap_remove(rt, &rt->weakrefs, t);
             t->flags &= ~MORI_OF_WEAKREFS;
         }
     } else {
@@ -97,7 +101,7 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
  * cyclic garbage, get no callback. */
 static mori_weakref *wr_clear_all(mor_rt *rt, mor_obj *o, bool skip_unreachable)
 {
-    mori_weakref *w = mori_ptrmap_remove(&rt->weakrefs, o);
+    mori_weakref *w = mori_ptrmap_remove(rt, &rt->weakrefs, o);
     o->flags &= ~MORI_OF_WEAKREFS;
     mori_weakref *chain = NULL, **tail = &chain;
     while (w != NULL) {
