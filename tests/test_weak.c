@@ -399,8 +399,9 @@ static void test_ptrmap_oom(void **state)
         n++;
     }
     assert_int_equal(m.used, 600);
-    /* each allocation failed once: the directory, the second chunk table, nine growths */
-    assert_true(failed >= 10);
+    /* each allocation failed once: the directory, the first chunk table's seven
+     * growths, the second one's creation (it starts at the first one's size) */
+    assert_true(failed >= 9);
     for (size_t i = 0; i < 600; i++)
         assert_ptr_equal(mori_ptrmap_get(&m, t_key(i, 112)), t_key(i, 112));
     mori_ptrmap_free(rt, &m);

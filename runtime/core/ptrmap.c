@@ -81,12 +81,17 @@ static void dir_delete(mori_ptrmap *m, size_t i)
 
 /* ---- chunk tables ------------------------------------------------------------------- */
 
-/* A new empty table for chunk number no - 1, entered in the directory. */
+/* A new empty table for chunk number no - 1, entered in the directory. Next
+ * to the chunk used last (a run of keys in address order crossing into this
+ * one) it starts as large as that chunk's table: a dense run does not grow
+ * each chunk table from the minimum again. */
 static mori_ptrchunk *chunk_new(mor_rt *rt, mori_ptrmap *m, uintptr_t no)
 {
     if (dir_reserve(rt, m) < 0)
         return NULL;
     size_t slots = PTRMAP_CHUNK_MIN;
+    if (m->last_no != 0 && (m->last_no == no + 1 || m->last_no + 1 == no))
+        slots = m->last->mask + 1;
     mori_ptrchunk *c = mori_mem_zalloc(rt, chunk_bytes(slots), m->kind);
     if (c == NULL)
         return NULL;

@@ -10,7 +10,9 @@
  * address order touch their table in order, four to a cache line, and keys
  * of different chunks never collide. A chunk table doubles past 3/4 full (at
  * 4096 slots, one per granule, keys at least 16 bytes apart never collide)
- * and is freed with its last key. The chunk tables are found through a
+ * and is freed with its last key; a new table next to the chunk used last
+ * starts at that chunk's size, so a dense run in address order does not
+ * regrow every table from the minimum. The chunk tables are found through a
  * directory (chunk number -> table; hashed, linear probing) with a one-entry
  * cache, which a run of neighbours hits.
  *
