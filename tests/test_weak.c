@@ -326,7 +326,7 @@ static void t_map_round(mor_rt *rt, size_t n, size_t stride)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t i = (size_t)(x % n);
         if (in[i]) {
-            void *v = mori_ptrmap_remove(rt, &m, t_key(i, stride));
+            void *v = mori_ptrmap_remove(&m, t_key(i, stride));
             assert_ptr_equal(v, (void *)(uintptr_t)(i + 1));
             in[i] = false;
         } else {
@@ -348,15 +348,28 @@ static void t_map_round(mor_rt *rt, size_t n, size_t stride)
             assert_int_equal(mori_ptrmap_put(rt, &m, t_key(i, stride), v), 0);
             mor_alloc_fail_after(rt, 0);
         } else {
-            assert_null(mori_ptrmap_remove(rt, &m, t_key(i, stride)));
+            assert_null(mori_ptrmap_remove(&m, t_key(i, stride)));
         }
     }
-    /* emptied, every chunk table is freed */
+    /* emptied, every chunk table stays, empty, for reuse */
+    size_t tables = m.nchunks;
     for (size_t i = 0; i < n; i++)
         if (in[i])
-            mori_ptrmap_remove(rt, &m, t_key(i, stride));
+            mori_ptrmap_remove(&m, t_key(i, stride));
     assert_int_equal(m.used, 0);
-    assert_int_equal(m.nchunks, 0);
+    assert_int_equal(m.nempty, m.nchunks);
+    assert_int_equal(m.nchunks, tables);
+    /* keys elsewhere take the empty tables before any new one is allocated */
+    mor_alloc_stats before, after;
+    mor_alloc_get_stats(rt, &before);
+    for (size_t i = 0; i < tables; i++) {
+        const void *far = t_arena + sizeof(t_arena) - 8 - i * 65536 - (i % 5) * 16;
+        assert_int_equal(mori_ptrmap_put(rt, &m, far, (void *)far), 0);
+        assert_ptr_equal(mori_ptrmap_get(&m, far), far);
+    }
+    mor_alloc_get_stats(rt, &after);
+    assert_int_equal(after.total_allocs, before.total_allocs);
+    assert_int_equal(m.nempty, 0);
     mori_ptrmap_free(rt, &m);
 }
 

@@ -81,27 +81,82 @@ static void dir_delete(mori_ptrmap *m, size_t i)
 
 /* ---- chunk tables ------------------------------------------------------------------- */
 
-/* A new empty table for chunk number no - 1, entered in the directory. Next
- * to the chunk used last (a run of keys in address order crossing into this
- * one) it starts as large as that chunk's table: a dense run does not grow
- * each chunk table from the minimum again. */
+/* The empty list for tables of `slots` slots (a power of two >= 8). */
+static size_t empty_class(size_t slots)
+{
+    size_t i = (size_t)__builtin_ctzll((unsigned long long)slots) - 3;
+    return i < MORI_PTRMAP_SIZES ? i : MORI_PTRMAP_SIZES - 1;
+}
+
+static void empty_push(mori_ptrmap *m, mori_ptrchunk *c)
+{
+    mori_ptrchunk **head = &m->empty[empty_class(c->mask + 1)];
+    c->prev_empty = NULL;
+    c->next_empty = *head;
+    if (*head != NULL)
+        (*head)->prev_empty = c;
+    *head = c;
+    m->nempty++;
+}
+
+static void empty_unlink(mori_ptrmap *m, mori_ptrchunk *c)
+{
+    if (c->prev_empty != NULL)
+        c->prev_empty->next_empty = c->next_empty;
+    else
+        m->empty[empty_class(c->mask + 1)] = c->next_empty;
+    if (c->next_empty != NULL)
+        c->next_empty->prev_empty = c->prev_empty;
+    c->next_empty = c->prev_empty = NULL;
+    m->nempty--;
+}
+
+/* An empty table to reuse for a chunk that wants `slots`: the smallest at
+ * least that large, else the largest smaller one; NULL if none. */
+static mori_ptrchunk *empty_take(mori_ptrmap *m, size_t slots)
+{
+    if (m->nempty == 0)
+        return NULL;
+    size_t want = empty_class(slots);
+    for (size_t i = want; i < MORI_PTRMAP_SIZES; i++)
+        if (m->empty[i] != NULL)
+            return m->empty[i];
+    for (size_t i = want; i-- > 0;)
+        if (m->empty[i] != NULL)
+            return m->empty[i];
+    return NULL;
+}
+
+/* An empty table for chunk number no - 1, entered in the directory (and on
+ * an empty list until its first key). It wants as many slots as the chunk
+ * used last if that is a neighbour (a run of keys in address order crossing
+ * into this chunk), else the minimum; an empty table of another chunk is
+ * taken (empty_take) before a new one is allocated. */
 static mori_ptrchunk *chunk_new(mor_rt *rt, mori_ptrmap *m, uintptr_t no)
 {
-    if (dir_reserve(rt, m) < 0)
-        return NULL;
     size_t slots = PTRMAP_CHUNK_MIN;
     if (m->last_no != 0 && (m->last_no == no + 1 || m->last_no + 1 == no))
         slots = m->last->mask + 1;
-    mori_ptrchunk *c = mori_mem_zalloc(rt, chunk_bytes(slots), m->kind);
-    if (c == NULL)
-        return NULL;
-    c->mask = slots - 1;
+    mori_ptrchunk *c = empty_take(m, slots);
+    if (c != NULL) {
+        empty_unlink(m, c);
+        dir_delete(m, dir_probe(m, c->no));
+    } else {
+        if (dir_reserve(rt, m) < 0)
+            return NULL;
+        c = mori_mem_zalloc(rt, chunk_bytes(slots), m->kind);
+        if (c == NULL)
+            return NULL;
+        c->mask = slots - 1;
+    }
+    c->no = no;
     size_t i = dir_probe(m, no);
     m->dir[i].no = no;
     m->dir[i].chunk = c;
     m->nchunks++;
     m->last_no = no;
     m->last = c;
+    empty_push(m, c); /* until its first key */
     return c;
 }
 
@@ -114,9 +169,9 @@ static size_t chunk_probe(const mori_ptrchunk *c, const void *key)
     return i;
 }
 
-/* Double chunk no's table; the old one is freed. NULL + MemoryError (the old
- * one is kept). */
-static mori_ptrchunk *chunk_grow(mor_rt *rt, mori_ptrmap *m, mori_ptrchunk *c, uintptr_t no)
+/* Double c's table (it holds keys, so it is on no list); the old one is
+ * freed. NULL + MemoryError (the old one is kept). */
+static mori_ptrchunk *chunk_grow(mor_rt *rt, mori_ptrmap *m, mori_ptrchunk *c)
 {
     size_t slots = c->mask + 1;
     mori_ptrchunk *nc = mori_mem_zalloc(rt, chunk_bytes(2 * slots), m->kind);
@@ -124,11 +179,12 @@ static mori_ptrchunk *chunk_grow(mor_rt *rt, mori_ptrmap *m, mori_ptrchunk *c, u
         return NULL;
     nc->mask = 2 * slots - 1;
     nc->used = c->used;
+    nc->no = c->no;
     for (size_t i = 0; i < slots; i++)
         if (c->slots[i].key != NULL)
             nc->slots[chunk_probe(nc, c->slots[i].key)] = c->slots[i];
-    m->dir[dir_probe(m, no)].chunk = nc;
-    m->last_no = no;
+    m->dir[dir_probe(m, c->no)].chunk = nc;
+    m->last_no = c->no;
     m->last = nc;
     mori_mem_free(rt, c, chunk_bytes(slots), m->kind);
     return nc;
@@ -137,21 +193,24 @@ static mori_ptrchunk *chunk_grow(mor_rt *rt, mori_ptrmap *m, mori_ptrchunk *c, u
 void **mori_ptrmap_slot(mor_rt *rt, mori_ptrmap *m, const void *key)
 {
     MOR_ASSERT(key != NULL);
-    uintptr_t no = ((uintptr_t)key >> MORI_PTRMAP_CHUNK_SHIFT) + 1;
     mori_ptrchunk *c = mori_ptrmap_chunk(m, key);
-    if (c == NULL && (c = chunk_new(rt, m, no)) == NULL)
-        return NULL;
+    if (c == NULL) {
+        c = chunk_new(rt, m, ((uintptr_t)key >> MORI_PTRMAP_CHUNK_SHIFT) + 1);
+        if (c == NULL)
+            return NULL;
+    }
     size_t i = chunk_probe(c, key);
     if (c->slots[i].key == key)
         return &c->slots[i].value;
     if ((c->used + 1) * 4 > (c->mask + 1) * 3) {
-        if ((c = chunk_grow(rt, m, c, no)) == NULL)
+        if ((c = chunk_grow(rt, m, c)) == NULL)
             return NULL;
         i = chunk_probe(c, key);
     }
     c->slots[i].key = key;
     c->slots[i].value = NULL;
-    c->used++;
+    if (c->used++ == 0)
+        empty_unlink(m, c);
     m->used++;
     return &c->slots[i].value;
 }
@@ -165,7 +224,7 @@ int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value)
     return 0;
 }
 
-void *mori_ptrmap_remove(mor_rt *rt, mori_ptrmap *m, const void *key)
+void *mori_ptrmap_remove(mori_ptrmap *m, const void *key)
 {
     mori_ptrchunk *c = mori_ptrmap_chunk(m, key);
     if (c == NULL)
@@ -174,17 +233,6 @@ void *mori_ptrmap_remove(mor_rt *rt, mori_ptrmap *m, const void *key)
     if (c->slots[i].key == NULL)
         return NULL;
     void *value = c->slots[i].value;
-    m->used--;
-    if (--c->used == 0) {
-        uintptr_t no = ((uintptr_t)key >> MORI_PTRMAP_CHUNK_SHIFT) + 1;
-        dir_delete(m, dir_probe(m, no));
-        if (m->last_no == no) {
-            m->last_no = 0;
-            m->last = NULL;
-        }
-        mori_mem_free(rt, c, chunk_bytes(c->mask + 1), m->kind);
-        return value;
-    }
     /* shift back the entries that probed past the hole (no tombstones) */
     size_t j = i;
     for (;;) {
@@ -200,6 +248,9 @@ void *mori_ptrmap_remove(mor_rt *rt, mori_ptrmap *m, const void *key)
     }
     c->slots[i].key = NULL;
     c->slots[i].value = NULL;
+    m->used--;
+    if (--c->used == 0)
+        empty_push(m, c); /* all its slots are NULL again */
     return value;
 }
 

@@ -9,16 +9,25 @@
  * a key is its 16-byte granule number modulo the table's size: keys met in
  * address order touch their table in order, four to a cache line, and keys
  * of different chunks never collide. A chunk table doubles past 3/4 full (at
- * 4096 slots, one per granule, keys at least 16 bytes apart never collide)
- * and is freed with its last key; a new table next to the chunk used last
- * starts at that chunk's size, so a dense run in address order does not
- * regrow every table from the minimum. The chunk tables are found through a
- * directory (chunk number -> table; hashed, linear probing) with a one-entry
- * cache, which a run of neighbours hits.
+ * 4096 slots, one per granule, keys at least 16 bytes apart never collide);
+ * a new table next to the chunk used last starts at that chunk's size, so a
+ * dense run in address order does not regrow every table from the minimum.
+ * The chunk tables are found through a directory (chunk number -> table;
+ * hashed, linear probing) with a one-entry cache, which a run of neighbours
+ * hits.
  *
- * Invariants: `used` is the sum of the chunks' `used`; a chunk table is in the
- * directory iff it holds at least one key; `last`, when last_no != 0, is the
- * directory's table for chunk number last_no - 1. */
+ * A table whose last key goes stays in place, empty (all slots NULL), on the
+ * list of empty tables: keys often come back to the same addresses (freed
+ * blocks are reused), and a chunk that needs a new table takes an empty one
+ * (the smallest at least as large as it would allocate, else the largest)
+ * before allocating. So the map's tables never outgrow the most it ever used
+ * at once, and a wave of deaths followed by a wave of new keys allocates,
+ * zeroes and page-faults nothing. mori_ptrmap_free releases everything.
+ *
+ * Invariants: `used` is the sum of the tables' `used`; every table is in the
+ * directory under its `no`; a table is on the empty list iff its used is 0
+ * (nempty of them); `last`, when last_no != 0, is the directory's table for
+ * chunk number last_no - 1. */
 #ifndef MORI_PTRMAP_H
 #define MORI_PTRMAP_H
 
@@ -26,6 +35,7 @@
 
 #define MORI_PTRMAP_CHUNK_SHIFT 16 /* 64 KiB chunks */
 #define MORI_PTRMAP_GRAIN_SHIFT 4  /* 16-byte granules */
+#define MORI_PTRMAP_SIZES 10       /* size classes of empty tables: 8 .. 4096 slots and more */
 
 typedef struct mori_ptrmap_entry {
     const void *key; /* NULL: empty */
@@ -33,8 +43,10 @@ typedef struct mori_ptrmap_entry {
 } mori_ptrmap_entry;
 
 typedef struct mori_ptrchunk {
-    size_t mask; /* slots - 1 */
+    size_t mask;                /* slots - 1 */
     size_t used;
+    uintptr_t no;               /* chunk number + 1 */
+    struct mori_ptrchunk *next_empty, *prev_empty; /* the empty list, while used == 0 */
     mori_ptrmap_entry slots[];
 } mori_ptrchunk;
 
@@ -46,7 +58,11 @@ typedef struct mori_ptrdir_entry {
 typedef struct mori_ptrmap {
     mori_ptrdir_entry *dir; /* allocated MORI_MEM_BUFFER: it holds the tables' addresses */
     size_t dir_mask;        /* directory slots - 1 (0 when dir is NULL) */
-    size_t nchunks;
+    size_t nchunks;         /* tables, empty ones included */
+    size_t nempty;
+    /* the empty tables by size: empty[i] lists those of 8 << i slots (doubly
+     * linked, NULL-terminated); the last list takes every larger one */
+    mori_ptrchunk *empty[MORI_PTRMAP_SIZES];
     size_t used;            /* keys */
     uintptr_t last_no;      /* the one-entry cache: chunk number + 1 of `last`; 0: none */
     mori_ptrchunk *last;
@@ -71,9 +87,8 @@ MOR_INTERNAL void **mori_ptrmap_slot(mor_rt *rt, mori_ptrmap *m, const void *key
 /* Insert or replace (replacing an existing key never allocates); -1 with
  * MemoryError (the map is unchanged). */
 MOR_INTERNAL int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value);
-/* Remove key; returns its value or NULL. Never allocates (it frees a chunk
- * table whose last key goes). */
-MOR_INTERNAL void *mori_ptrmap_remove(mor_rt *rt, mori_ptrmap *m, const void *key);
+/* Remove key; returns its value or NULL. Never allocates. */
+MOR_INTERNAL void *mori_ptrmap_remove(mori_ptrmap *m, const void *key);
 MOR_INTERNAL void mori_ptrmap_free(mor_rt *rt, mori_ptrmap *m);
 
 static inline size_t mori_ptrmap_home(const void *key)

@@ -81,7 +81,7 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
         if (wr->next != NULL) {
             *slot = wr->next;
         } else {
-            mori_ptrmap_remove(rt, &rt->weakrefs, t);
+            mori_ptrmap_remove(&rt->weakrefs, t);
             t->flags &= ~MORI_OF_WEAKREFS;
         }
     } else {
@@ -101,7 +101,7 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
  * cyclic garbage, get no callback. */
 static mori_weakref *wr_clear_all(mor_rt *rt, mor_obj *o, bool skip_unreachable)
 {
-    mori_weakref *w = mori_ptrmap_remove(rt, &rt->weakrefs, o);
+    mori_weakref *w = mori_ptrmap_remove(&rt->weakrefs, o);
     o->flags &= ~MORI_OF_WEAKREFS;
     mori_weakref *chain = NULL, **tail = &chain;
     while (w != NULL) {
@@ -147,7 +147,8 @@ void mori_weakref_run_callbacks(mor_rt *rt, mori_weakref *chain)
         }
         mor_decref(rt, &w->head);
     }
-    mor_err_clear(rt);
+    if (rt->exc != NULL)
+        mor_err_clear(rt);
     rt->exc = saved;
 }
 
