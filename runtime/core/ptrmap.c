@@ -190,7 +190,7 @@ static mori_ptrchunk *chunk_grow(mor_rt *rt, mori_ptrmap *m, mori_ptrchunk *c)
     return nc;
 }
 
-void **mori_ptrmap_slot(mor_rt *rt, mori_ptrmap *m, const void *key)
+void **mori_ptrmap_slot_slow(mor_rt *rt, mori_ptrmap *m, const void *key)
 {
     MOR_ASSERT(key != NULL);
     mori_ptrchunk *c = mori_ptrmap_chunk(m, key);

@@ -79,11 +79,8 @@ static inline void mori_ptrmap_init(mori_ptrmap *m, mori_mem_kind kind)
 /* The chunk table for chunk number no - 1, or NULL (the directory lookup
  * behind mori_ptrmap_chunk's cache). */
 MOR_INTERNAL mori_ptrchunk *mori_ptrmap_chunk_slow(mori_ptrmap *m, uintptr_t no);
-/* The value slot of key, inserting key with a NULL value if absent (one
- * lookup: insert-or-find). The slot is valid until the next insertion or
- * removal; store a non-NULL value before then (get cannot tell a NULL value
- * from no key). NULL with MemoryError (the map is unchanged). */
-MOR_INTERNAL void **mori_ptrmap_slot(mor_rt *rt, mori_ptrmap *m, const void *key);
+/* mori_ptrmap_slot past its inline fast path. */
+MOR_INTERNAL void **mori_ptrmap_slot_slow(mor_rt *rt, mori_ptrmap *m, const void *key);
 /* Insert or replace (replacing an existing key never allocates); -1 with
  * MemoryError (the map is unchanged). */
 MOR_INTERNAL int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value);
@@ -118,6 +115,35 @@ static inline void **mori_ptrmap_find(mori_ptrmap *m, const void *key)
         if (k == NULL)
             return NULL;
     }
+}
+
+/* The value slot of key, inserting key with a NULL value if absent (one
+ * lookup: insert-or-find). The slot is valid until the next insertion or
+ * removal; store a non-NULL value before then (get cannot tell a NULL value
+ * from no key). NULL with MemoryError (the map is unchanged). Inline: a key
+ * in the cached chunk whose table has room and keys already. */
+static inline void **mori_ptrmap_slot(mor_rt *rt, mori_ptrmap *m, const void *key)
+{
+    uintptr_t no = ((uintptr_t)key >> MORI_PTRMAP_CHUNK_SHIFT) + 1;
+    mori_ptrchunk *c = m->last;
+    if (MOR_LIKELY(no == m->last_no) && c->used != 0) {
+        size_t i = mori_ptrmap_home(key) & c->mask;
+        for (;; i = (i + 1) & c->mask) {
+            const void *k = c->slots[i].key;
+            if (k == key)
+                return &c->slots[i].value;
+            if (k == NULL)
+                break;
+        }
+        if ((c->used + 1) * 4 <= (c->mask + 1) * 3) {
+            c->slots[i].key = key;
+            c->slots[i].value = NULL;
+            c->used++;
+            m->used++;
+            return &c->slots[i].value;
+        }
+    }
+    return mori_ptrmap_slot_slow(rt, m, key);
 }
 
 /* The value stored for key, or NULL. */

@@ -38,7 +38,7 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
 {
     if (wr_check_target(rt, target) < 0)
         return NULL;
-    if (callback == mor_none(rt))
+    if (callback == &rt->none)
         callback = NULL;
     if (callback == NULL && type != &mori_keyedref_type) {
         for (mori_weakref *w = wr_list(rt, target); w != NULL; w = w->next)
