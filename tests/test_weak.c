@@ -389,7 +389,8 @@ static void test_ptrmap(void **state)
     t_map_round(rt, 200, 4096);  /* sparse: a key per page, a dozen per chunk */
     t_map_round(rt, 4, 1 << 16); /* a key per chunk */
     mor_alloc_get_stats(rt, &after);
-    assert_int_equal(after.live_bytes, before.live_bytes);
+    if (!T_BOEHM) /* there the funnel does not count frees */
+        assert_int_equal(after.live_bytes, before.live_bytes);
 }
 
 /* A failed allocation leaves the map unchanged, whether it was for a new
