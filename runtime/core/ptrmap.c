@@ -224,35 +224,7 @@ int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value)
     return 0;
 }
 
-void *mori_ptrmap_remove(mori_ptrmap *m, const void *key)
-{
-    mori_ptrchunk *c = mori_ptrmap_chunk(m, key);
-    if (c == NULL)
-        return NULL;
-    size_t i = chunk_probe(c, key);
-    if (c->slots[i].key == NULL)
-        return NULL;
-    void *value = c->slots[i].value;
-    /* shift back the entries that probed past the hole (no tombstones) */
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & c->mask;
-        const void *k = c->slots[j].key;
-        if (k == NULL)
-            break;
-        size_t home = mori_ptrmap_home(k) & c->mask;
-        if (((j - home) & c->mask) >= ((j - i) & c->mask)) {
-            c->slots[i] = c->slots[j];
-            i = j;
-        }
-    }
-    c->slots[i].key = NULL;
-    c->slots[i].value = NULL;
-    m->used--;
-    if (--c->used == 0)
-        empty_push(m, c); /* all its slots are NULL again */
-    return value;
-}
+void mori_ptrmap_emptied(mori_ptrmap *m, mori_ptrchunk *c) { empty_push(m, c); }
 
 void mori_ptrmap_free(mor_rt *rt, mori_ptrmap *m)
 {

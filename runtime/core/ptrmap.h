@@ -84,8 +84,8 @@ MOR_INTERNAL void **mori_ptrmap_slot_slow(mor_rt *rt, mori_ptrmap *m, const void
 /* Insert or replace (replacing an existing key never allocates); -1 with
  * MemoryError (the map is unchanged). */
 MOR_INTERNAL int mori_ptrmap_put(mor_rt *rt, mori_ptrmap *m, const void *key, void *value);
-/* Remove key; returns its value or NULL. Never allocates. */
-MOR_INTERNAL void *mori_ptrmap_remove(mori_ptrmap *m, const void *key);
+/* c's last key was removed (its slots are all NULL again): list it as empty. */
+MOR_INTERNAL void mori_ptrmap_emptied(mori_ptrmap *m, mori_ptrchunk *c);
 MOR_INTERNAL void mori_ptrmap_free(mor_rt *rt, mori_ptrmap *m);
 
 static inline size_t mori_ptrmap_home(const void *key)
@@ -151,6 +151,40 @@ static inline void *mori_ptrmap_get(mori_ptrmap *m, const void *key)
 {
     void **v = mori_ptrmap_find(m, key);
     return v != NULL ? *v : NULL;
+}
+
+/* Remove key; returns its value or NULL. Never allocates. The entries that
+ * probed past the hole shift back into it (no tombstones). */
+static inline void *mori_ptrmap_remove(mori_ptrmap *m, const void *key)
+{
+    mori_ptrchunk *c = mori_ptrmap_chunk(m, key);
+    if (c == NULL)
+        return NULL;
+    size_t i = mori_ptrmap_home(key) & c->mask;
+    while (c->slots[i].key != key) {
+        if (c->slots[i].key == NULL)
+            return NULL;
+        i = (i + 1) & c->mask;
+    }
+    void *value = c->slots[i].value;
+    for (size_t j = i;;) {
+        j = (j + 1) & c->mask;
+        const void *k = c->slots[j].key;
+        if (k == NULL)
+            break;
+        /* the entry at j may fill the hole at i unless its home lies in (i, j] */
+        size_t home = mori_ptrmap_home(k) & c->mask;
+        if (((j - home) & c->mask) >= ((j - i) & c->mask)) {
+            c->slots[i] = c->slots[j];
+            i = j;
+        }
+    }
+    c->slots[i].key = NULL;
+    c->slots[i].value = NULL;
+    m->used--;
+    if (--c->used == 0)
+        mori_ptrmap_emptied(m, c);
+    return value;
 }
 
 #endif
