@@ -1,6 +1,9 @@
-/* tests/test_weak.c: weakref.finalize and the weak dictionaries. Targets are
- * native function objects (weak-referenceable, hashable by identity). */
+/* tests/test_weak.c: weakref.finalize, the weak dictionaries and the address
+ * map behind the weak reference side table. Targets are native function
+ * objects (weak-referenceable, hashable by identity). */
 #include "testutil.h"
+
+#include "core/ptrmap.h"
 
 static mor_obj *noop(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args)
 {
@@ -291,6 +294,138 @@ static void test_weak_dict_dies_first(void **state)
     assert_int_equal(mor_rt_live_objects(rt), 0);
 }
 
+/* ---- the address map (core/ptrmap.h) ------------------------------------------------------- */
+
+/* Keys are addresses in a static arena (never dereferenced): n keys `stride`
+ * bytes apart from `base`. Inserts and removals in a scrambled order are
+ * checked against the expected contents after every step that matters: the
+ * removal shifts entries back, so every remaining key must stay reachable. */
+static char t_arena[1 << 20] __attribute__((aligned(1 << 16)));
+
+static const void *t_key(size_t i, size_t stride) { return t_arena + 16 + i * stride; }
+
+static void t_check_map(mori_ptrmap *m, const bool *in, size_t n, size_t stride)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        void *v = mori_ptrmap_get(m, t_key(i, stride));
+        if (in[i]) {
+            assert_ptr_equal(v, (void *)(uintptr_t)(i + 1));
+            used++;
+        } else {
+            assert_null(v);
+        }
+    }
+    assert_int_equal(m->used, used);
+}
+
+static void t_map_round(mor_rt *rt, size_t n, size_t stride)
+{
+    static bool in[65536];
+    assert_true(n <= 65536 && 16 + n * stride <= sizeof(t_arena));
+    memset(in, 0, n);
+    mori_ptrmap m;
+    mori_ptrmap_init(&m, MORI_MEM_ATOMIC);
+    uint64_t x = 88172645463325252ull; /* xorshift: a fixed scrambled order */
+    for (size_t step = 0; step < 4 * n; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t i = (size_t)(x % n);
+        if (in[i]) {
+            void *v = mori_ptrmap_remove(&m, t_key(i, stride));
+            assert_ptr_equal(v, (void *)(uintptr_t)(i + 1));
+            in[i] = false;
+        } else {
+            void **slot = mori_ptrmap_slot(rt, &m, t_key(i, stride));
+            assert_non_null(slot);
+            assert_null(*slot); /* a new key */
+            *slot = (void *)(uintptr_t)(i + 1);
+            in[i] = true;
+        }
+        if (step % 97 == 0)
+            t_check_map(&m, in, n, stride);
+    }
+    t_check_map(&m, in, n, stride);
+    /* replacing never allocates; removing an absent key is a no-op */
+    for (size_t i = 0; i < n; i++) {
+        if (in[i]) {
+            mor_alloc_fail_after(rt, 1);
+            void *v = (void *)(uintptr_t)(i + 1);
+            assert_int_equal(mori_ptrmap_put(rt, &m, t_key(i, stride), v), 0);
+            mor_alloc_fail_after(rt, 0);
+        } else {
+            assert_null(mori_ptrmap_remove(&m, t_key(i, stride)));
+        }
+    }
+    /* emptied, every chunk table stays, empty, for reuse */
+    size_t tables = m.nchunks;
+    for (size_t i = 0; i < n; i++)
+        if (in[i])
+            mori_ptrmap_remove(&m, t_key(i, stride));
+    assert_int_equal(m.used, 0);
+    assert_int_equal(m.nempty, m.nchunks);
+    assert_int_equal(m.nchunks, tables);
+    /* keys elsewhere take the empty tables before any new one is allocated */
+    mor_alloc_stats before, after;
+    mor_alloc_get_stats(rt, &before);
+    for (size_t i = 0; i < tables; i++) {
+        const void *far = t_arena + sizeof(t_arena) - 8 - i * 65536 - (i % 5) * 16;
+        assert_int_equal(mori_ptrmap_put(rt, &m, far, (void *)far), 0);
+        assert_ptr_equal(mori_ptrmap_get(&m, far), far);
+    }
+    mor_alloc_get_stats(rt, &after);
+    assert_int_equal(after.total_allocs, before.total_allocs);
+    assert_int_equal(m.nempty, 0);
+    mori_ptrmap_free(rt, &m);
+}
+
+static void test_ptrmap(void **state)
+{
+    T_RT;
+    mor_alloc_stats before, after;
+    mor_alloc_get_stats(rt, &before);
+    t_map_round(rt, 4096, 16);   /* a key in every granule of a chunk */
+    t_map_round(rt, 3000, 48);   /* a few chunks, keys at an odd stride of granules */
+    t_map_round(rt, 20000, 32);  /* ten chunks, dense: grows the directory */
+    t_map_round(rt, 200, 4096);  /* sparse: a key per page, a dozen per chunk */
+    t_map_round(rt, 4, 1 << 16); /* a key per chunk */
+    mor_alloc_get_stats(rt, &after);
+    if (!T_BOEHM) /* there the funnel does not count frees */
+        assert_int_equal(after.live_bytes, before.live_bytes);
+}
+
+/* A failed allocation leaves the map unchanged, whether it was for a new
+ * chunk table, the directory, or a chunk table's growth. */
+static void test_ptrmap_oom(void **state)
+{
+    T_RT;
+    mori_ptrmap m;
+    mori_ptrmap_init(&m, MORI_MEM_ATOMIC);
+    size_t n = 0, failed = 0;
+    for (size_t i = 0; i < 600; i++) {
+        const void *k = t_key(i * 7 % 600, 112); /* 600 keys over two chunks */
+        mor_alloc_fail_after(rt, 1);
+        void **slot = mori_ptrmap_slot(rt, &m, k);
+        mor_alloc_fail_after(rt, 0);
+        if (slot == NULL) {
+            failed++;
+            t_expect_exc(rt, MOR_EXC_MEMORY, "");
+            assert_int_equal(m.used, n);
+            assert_null(mori_ptrmap_get(&m, k));
+            slot = mori_ptrmap_slot(rt, &m, k);
+            assert_non_null(slot);
+        }
+        *slot = (void *)k;
+        n++;
+    }
+    assert_int_equal(m.used, 600);
+    /* each allocation failed once: the directory, the first chunk table's seven
+     * growths, the second one's creation (it starts at the first one's size) */
+    assert_true(failed >= 9);
+    for (size_t i = 0; i < 600; i++)
+        assert_ptr_equal(mori_ptrmap_get(&m, t_key(i, 112)), t_key(i, 112));
+    mori_ptrmap_free(rt, &m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +437,8 @@ int main(void)
         T_TEST(test_weak_value_dict_iteration),
         T_TEST(test_weak_key_dict),
         T_TEST(test_weak_dict_dies_first),
+        T_TEST(test_ptrmap),
+        T_TEST(test_ptrmap_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

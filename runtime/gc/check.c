@@ -148,13 +148,25 @@ static int check_visit(mor_obj *ref, void *arg)
     return 0;
 }
 
+static void check_weakref_chunk(mor_rt *rt, check_ctx *c, const mori_ptrmap *m,
+                                const mori_ptrchunk *ch);
+
 /* The weak reference side table: target -> newest reference -> older ones. */
 static void check_weakrefs(mor_rt *rt, check_ctx *c)
 {
     const mori_ptrmap *m = &rt->weakrefs;
-    for (size_t i = 0; m->slots != NULL && i <= m->mask; i++) {
-        const mor_obj *target = m->slots[i].key;
-        if (target == NULL || target == MORI_PTRMAP_TOMB)
+    for (size_t d = 0; m->dir != NULL && d <= m->dir_mask; d++)
+        if (m->dir[d].no != 0)
+            check_weakref_chunk(rt, c, m, m->dir[d].chunk);
+}
+
+/* One chunk table of the side table. */
+static void check_weakref_chunk(mor_rt *rt, check_ctx *c, const mori_ptrmap *m,
+                                const mori_ptrchunk *ch)
+{
+    for (size_t i = 0; i <= ch->mask; i++) {
+        const mor_obj *target = ch->slots[i].key;
+        if (target == NULL)
             continue;
         const char *tp = check_type_problem(target);
         if (tp != NULL) {
@@ -165,7 +177,7 @@ static void check_weakrefs(mor_rt *rt, check_ctx *c)
             check_problem(c, target, "'%s' object has weak references but no WEAKREFS flag",
                           target->type->name);
         size_t steps = 0;
-        for (const mori_weakref *w = m->slots[i].value; w != NULL; w = w->next) {
+        for (const mori_weakref *w = ch->slots[i].value; w != NULL; w = mori_wr_next(w)) {
             if (++steps > m->used + (size_t)rt->mem.live_objects + 1) {
                 check_problem(c, target, "the weak reference chain of a target loops");
                 break;

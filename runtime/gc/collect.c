@@ -5,26 +5,26 @@
 #include <time.h>
 
 #include "../core/rt.h"
+#include "../types/types.h"
 #include "weakref.h"
 
-/* During a collection a candidate's `prev` link holds its gc_refs: its
- * refcount minus the references found inside the candidate set. */
-static inline intptr_t gc_get_refs(const mori_gchead *h) { return (intptr_t)(uintptr_t)h->prev; }
-static inline void gc_set_refs(mori_gchead *h, intptr_t r) { h->prev = (mori_gchead *)(uintptr_t)r; }
+/* During a collection a candidate's `prev` link holds a word: its gc_refs
+ * (its refcount minus the references found inside the candidate set) shifted
+ * left by one, and in bit 0 GC_INNER: phase 2 found that the object refers to
+ * another candidate, so phase 3 must traverse it. An object without GC_INNER
+ * (a list of ints, a leaf container beside an old heap) has nothing to mark:
+ * phase 3 skips its traverse, and the memory its traverse would read. */
+#define GC_INNER ((uintptr_t)1)
+#define GC_ONE ((uintptr_t)2) /* gc_refs == 1 */
+#define GC_REFS_MAX (UINTPTR_MAX >> 2)
+static inline uintptr_t gc_word(const mori_gchead *h) { return (uintptr_t)h->prev; }
+static inline void gc_set_word(mori_gchead *h, uintptr_t w) { h->prev = (mori_gchead *)w; }
 
 static uint64_t gc_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static size_t gc_list_size(const mori_gchead *list)
-{
-    size_t n = 0;
-    for (const mori_gchead *h = list->next; h != list; h = h->next)
-        n++;
-    return n;
 }
 
 /* Level-3 validator: a well-formed circular list whose objects are tracked
@@ -50,83 +50,212 @@ static void gc_validate_list(const mori_gchead *list, uint32_t flags)
 
 /* ---- finding the unreachable ------------------------------------------------------------ */
 
-/* Phase 1: copy every candidate's refcount into its gc_refs and mark it as a
- * candidate (COLLECTING). The list stays singly linked until phase 3. */
-static void gc_update_refs(mori_gchead *base)
+/* The traverse of o with `visit`. Lists and tuples, most of what a heap holds,
+ * are walked here, so that the visitor is inlined into the loop (the layouts
+ * are types.h's; their traverse slots visit exactly the same references). */
+static inline __attribute__((always_inline)) void gc_traverse(mor_obj *o, mor_visit_fn visit,
+                                                              void *arg)
 {
-    for (mori_gchead *h = base->next; h != base; h = h->next) {
+    const mor_type *t = o->type;
+    if (t == &mori_list_type) {
+        const mori_list *l = (const mori_list *)o;
+        mor_obj **items = l->items;
+        for (int64_t i = 0, n = l->size; i < n; i++)
+            visit(items[i], arg);
+    } else if (t == &mori_tuple_type) {
+        mori_tuple *tu = (mori_tuple *)o;
+        for (int64_t i = 0, n = tu->v.size; i < n; i++)
+            visit(tu->items[i], arg);
+    } else {
+        t->traverse(o, visit, arg);
+    }
+}
+
+/* Does o need more than `clear` to die: a finalizer that has not run, weak
+ * references to it, or is it a weak reference? Without any such object in
+ * the garbage, phases 4 to 7 have nothing to do. */
+static inline bool gc_is_special(const mor_obj *o)
+{
+    return (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) ||
+           (o->flags & MORI_OF_WEAKREFS) || mori_is_weakref(o);
+}
+
+/* What phases 1-3 found. */
+typedef struct gc_deduced {
+    size_t scanned;     /* candidates examined */
+    size_t survivors;   /* reachable and still tracked afterwards */
+    size_t unreachable; /* on the unreachable list */
+    bool special;       /* an object that was put on the unreachable list is special
+                           (gc_is_special); conservative: it may have been pulled back */
+} gc_deduced;
+
+/* A candidate's first word: its refcount (a tracked object with refcount 0
+ * was freed without being untracked: fatal). */
+static inline void gc_init_refs(mori_gchead *h, mor_obj *o)
+{
+    uintptr_t r = o->refcnt;
+    if (MOR_UNLIKELY(r == 0))
+        mor_fatal(o, "gc: a tracked object has refcount 0 (freed but still tracked)");
+    if (r > GC_REFS_MAX) /* only on 32-bit targets (immortal objects) */
+        r = GC_REFS_MAX;
+    gc_set_word(h, r << 1);
+}
+
+/* Phase 1: copy every candidate's refcount into its gc_refs and mark it as a
+ * candidate (COLLECTING; the scratch bits of a previous pass are dropped). The
+ * list stays singly linked until phase 3. Returns the number of candidates. */
+static size_t gc_update_refs(mori_gchead *base)
+{
+    size_t n = 0;
+    for (mori_gchead *h = base->next; h != base; h = h->next, n++) {
         mor_obj *o = mori_gc_obj(h);
-        if (MOR_UNLIKELY(o->refcnt == 0))
-            mor_fatal(o, "gc: a tracked object has refcount 0 (freed but still tracked)");
-        gc_set_refs(h, (intptr_t)o->refcnt);
-        o->flags |= MORI_OF_COLLECTING;
+        gc_init_refs(h, o);
+        o->flags = (o->flags & ~(uint32_t)MORI_OF_UNREACHABLE) | MORI_OF_COLLECTING;
+    }
+    return n;
+}
+
+typedef struct gc_sub_ctx {
+    bool inner;   /* the object being traversed refers to a candidate */
+    size_t inits; /* lazy mode: candidates initialised by the visitor */
+} gc_sub_ctx;
+
+/* Phase 2's visitor. `lazy`: phase 1 did not run, because the candidates are
+ * every tracked object (a full collection, nothing frozen): a tracked object
+ * not parked is a candidate, initialised the first time it is met. */
+static inline __attribute__((always_inline)) void gc_decref(mor_obj *ref, gc_sub_ctx *c,
+                                                           bool lazy)
+{
+    if (ref == NULL)
+        return;
+    uint32_t f = ref->flags;
+    mori_gchead *h = mori_gc_head(ref);
+    if (f & MORI_OF_COLLECTING) {
+        uintptr_t w = gc_word(h);
+        if (MOR_UNLIKELY(w < GC_ONE))
+            mor_fatal(ref, "gc: refcount is too small (more references found than counted)");
+        gc_set_word(h, w - GC_ONE);
+        c->inner = true;
+    } else if (lazy && (f & (MORI_OF_TRACKED | MORI_OF_DEFERRED)) == MORI_OF_TRACKED) {
+        gc_init_refs(h, ref);
+        ref->flags = f | MORI_OF_COLLECTING;
+        gc_set_word(h, gc_word(h) - GC_ONE); /* refcount >= 1: no underflow */
+        c->inits++;
+        c->inner = true;
     }
 }
 
 static int gc_visit_decref(mor_obj *ref, void *arg)
 {
-    (void)arg;
-    if (ref != NULL && (ref->flags & MORI_OF_COLLECTING)) {
-        mori_gchead *h = mori_gc_head(ref);
-        intptr_t r = gc_get_refs(h) - 1;
-        if (MOR_UNLIKELY(r < 0))
-            mor_fatal(ref, "gc: refcount is too small (more references found than counted)");
-        gc_set_refs(h, r);
-    }
+    gc_decref(ref, arg, false);
+    return 0;
+}
+
+static int gc_visit_decref_lazy(mor_obj *ref, void *arg)
+{
+    gc_decref(ref, arg, true);
     return 0;
 }
 
 /* Phase 2: subtract the references candidates hold to each other. After it,
- * gc_refs > 0 means "referenced from outside the candidate set". */
-static void gc_subtract_refs(mori_gchead *base)
+ * gc_refs > 0 means "referenced from outside the candidate set", and GC_INNER
+ * marks the objects that refer to a candidate. Lazy mode (see gc_decref) also
+ * does phase 1's work and returns the number of candidates. */
+static inline __attribute__((always_inline)) size_t gc_subtract_refs_mode(mori_gchead *base,
+                                                                          bool lazy)
 {
-    for (mori_gchead *h = base->next; h != base; h = h->next) {
+    gc_sub_ctx c = {false, 0};
+    size_t n = 0;
+    for (mori_gchead *h = base->next; h != base; h = h->next, n++) {
         mor_obj *o = mori_gc_obj(h);
-        o->type->traverse(o, gc_visit_decref, NULL);
+        if (lazy && !(o->flags & MORI_OF_COLLECTING)) {
+            gc_init_refs(h, o);
+            o->flags |= MORI_OF_COLLECTING;
+            c.inits++;
+        }
+        c.inner = false;
+        gc_traverse(o, lazy ? gc_visit_decref_lazy : gc_visit_decref, &c);
+        if (c.inner)
+            gc_set_word(h, gc_word(h) | GC_INNER);
     }
+    /* every object initialised is on this list, or one outside it would keep
+     * COLLECTING after the collection */
+    if (lazy && c.inits != n)
+        mor_fatal(NULL, "gc: %zu candidates initialised, %zu on the list (a tracked object "
+                  "is on no generation list)", c.inits, n);
+    return n;
 }
+
+static size_t gc_subtract_refs(mori_gchead *base) { return gc_subtract_refs_mode(base, false); }
+static size_t gc_subtract_refs_lazy(mori_gchead *base) { return gc_subtract_refs_mode(base, true); }
+
+typedef struct gc_reach_ctx {
+    mori_gchead *base;
+    size_t pulled; /* objects moved back from the unreachable list */
+} gc_reach_ctx;
 
 /* Marks a referent of a reachable candidate as reachable; one that phase 3
  * already moved to `unreachable` goes back to the end of the scan list. */
-static int gc_visit_reachable(mor_obj *ref, void *arg)
+static inline __attribute__((always_inline)) int gc_visit_reachable(mor_obj *ref, void *arg)
 {
     if (ref == NULL || !(ref->flags & MORI_OF_COLLECTING))
         return 0;
-    mori_gchead *young = arg, *h = mori_gc_head(ref);
+    gc_reach_ctx *c = arg;
+    mori_gchead *base = c->base, *h = mori_gc_head(ref);
     if (ref->flags & MORI_OF_UNREACHABLE) {
         h->prev->next = h->next; /* the unreachable list is doubly linked */
         h->next->prev = h->prev;
-        mori_gchead *tail = young->prev;
+        mori_gchead *tail = base->prev;
         tail->next = h;
-        h->next = young;
-        young->prev = h;
+        h->next = base;
+        base->prev = h;
         ref->flags &= ~MORI_OF_UNREACHABLE;
-        gc_set_refs(h, 1);
-    } else if (gc_get_refs(h) == 0) {
-        gc_set_refs(h, 1); /* still ahead in the scan: it will be traversed */
+        gc_set_word(h, GC_ONE | GC_INNER); /* its phase-2 mark is lost: traverse it */
+        c->pulled++;
+    } else if (gc_word(h) < GC_ONE) {
+        gc_set_word(h, GC_ONE | gc_word(h)); /* still ahead in the scan: it will be traversed */
     }
     return 0;
 }
 
+static int gc_visit_reachable_fn(mor_obj *ref, void *arg) { return gc_visit_reachable(ref, arg); }
+
 /* Phase 3: one pass over the candidates. Those with gc_refs > 0 are reachable:
- * their referents become reachable too, their back link is restored and
- * COLLECTING cleared. Those with gc_refs == 0 move (tentatively) to
- * `unreachable` with UNREACHABLE set; a later reachable object may pull one
- * back. Moving the unreachable ones rather than the reachable ones means a
- * long reachable chain is scanned once. No recursion, O(1) extra memory.
+ * their referents become reachable too (if GC_INNER says there are any), their
+ * back link is restored and COLLECTING cleared; with `untrack`, those that hold
+ * only atomic references are untracked on the way (tuples in every collection,
+ * dicts in full ones: CPython 3.11's rules, decided by the type's untrack_ok
+ * slot). Those with gc_refs == 0 move (tentatively) to `unreachable` with
+ * UNREACHABLE set; a later reachable object may pull one back. Moving the
+ * unreachable ones rather than the reachable ones means a long reachable
+ * chain is scanned once. No recursion, O(1) extra memory.
  * Post: base holds the reachable candidates (doubly linked, no scratch bits);
  * unreachable holds the rest, with COLLECTING | UNREACHABLE. */
-static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable)
+static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable, bool untrack,
+                                bool full, gc_deduced *out)
 {
+    gc_reach_ctx c = {base, 0};
+    size_t moved = 0, kept = 0;
+    bool special = false;
     mori_gchead *prev = base;
     mori_gchead *h = base->next;
     while (h != base) {
         mor_obj *o = mori_gc_obj(h);
-        if (gc_get_refs(h) > 0) {
-            o->type->traverse(o, gc_visit_reachable, base);
-            h->prev = prev;
+        uintptr_t w = gc_word(h);
+        if (w >= GC_ONE) {
+            if (w & GC_INNER)
+                gc_traverse(o, gc_visit_reachable_fn, &c);
             o->flags &= ~MORI_OF_COLLECTING;
-            prev = h;
+            const mor_type *t = o->type;
+            if (untrack && t->untrack_ok != NULL && t->untrack_ok(o, full)) {
+                prev->next = h->next; /* as mori_gc_untrack */
+                h->next = h->prev = NULL;
+                o->flags &= ~MORI_OF_TRACKED;
+            } else {
+                h->prev = prev;
+                prev = h;
+                kept++;
+            }
         } else {
             prev->next = h->next;
             mori_gchead *last = unreachable->prev;
@@ -135,39 +264,33 @@ static void gc_move_unreachable(mori_gchead *base, mori_gchead *unreachable)
             h->next = unreachable;
             unreachable->prev = h;
             o->flags |= MORI_OF_UNREACHABLE;
+            special = special || gc_is_special(o);
+            moved++;
         }
         h = prev->next;
     }
     base->prev = prev;
+    out->survivors = kept;
+    out->unreachable = moved - c.pulled;
+    out->special = special;
 }
 
-/* Phases 1-3 over `base`. Returns the number of objects examined. */
-static size_t gc_deduce_unreachable(mori_gchead *base, mori_gchead *unreachable)
+/* Phases 1-3 over `base`, whose objects carry the scratch bits `flags`.
+ * `lazy`: base holds every tracked object that is not parked (gc_decref). */
+static void gc_deduce_unreachable(mori_gchead *base, mori_gchead *unreachable, uint32_t flags,
+                                  bool lazy, bool untrack, bool full, gc_deduced *out)
 {
-    gc_validate_list(base, 0);
-    size_t n = 0;
-    for (mori_gchead *h = base->next; h != base; h = h->next)
-        n++;
-    gc_update_refs(base);
-    gc_subtract_refs(base);
+    gc_validate_list(base, flags);
+    if (lazy) {
+        out->scanned = gc_subtract_refs_lazy(base);
+    } else {
+        out->scanned = gc_update_refs(base);
+        gc_subtract_refs(base);
+    }
     mori_gclist_init(unreachable);
-    gc_move_unreachable(base, unreachable);
+    gc_move_unreachable(base, unreachable, untrack, full, out);
     gc_validate_list(base, 0);
     gc_validate_list(unreachable, MORI_OF_COLLECTING | MORI_OF_UNREACHABLE);
-    return n;
-}
-
-/* Untrack survivors that hold only atomic references (tuples in every
- * collection, dicts in full ones: CPython 3.11's rules, decided by the type's
- * untrack_ok slot). */
-static void gc_untrack_atomic(mor_rt *rt, mori_gchead *list, bool full)
-{
-    for (mori_gchead *h = list->next, *next; h != list; h = next) {
-        next = h->next;
-        mor_obj *o = mori_gc_obj(h);
-        if (o->type->untrack_ok != NULL && o->type->untrack_ok(o, full))
-            mori_gc_untrack(rt, o);
-    }
 }
 
 static void gc_clear_scratch(mori_gchead *list)
@@ -243,12 +366,16 @@ static void gc_finalize_garbage(mor_rt *rt, mori_gchead *unreachable)
 
 /* Phase 6: finalizers may have made objects reachable again. Run the
  * detection once more over the set: the resurrected (and all they reach) go
- * to `old` untouched; the rest, still unreachable, go to `still`. */
-static void gc_handle_resurrected(mori_gchead *unreachable, mori_gchead *still, mori_gchead *old)
+ * to `old` untouched; the rest, still unreachable, go to `still`. Returns the
+ * number of those. */
+static size_t gc_handle_resurrected(mori_gchead *unreachable, mori_gchead *still,
+                                    mori_gchead *old)
 {
-    gc_clear_scratch(unreachable);
-    gc_deduce_unreachable(unreachable, still);
+    gc_deduced d;
+    gc_deduce_unreachable(unreachable, still, MORI_OF_COLLECTING | MORI_OF_UNREACHABLE, false,
+                          false, false, &d);
     mori_gclist_merge(unreachable, old);
+    return d.unreachable;
 }
 
 /* Phase 7: clear the weak references that finalizers created to the garbage
@@ -355,39 +482,49 @@ static int64_t gc_collect_main(mor_rt *rt, int generation, bool emergency)
     mori_gchead *old = generation + 1 < MORI_GC_NGENS ? &gc->gens[generation + 1].head : young;
     bool full = generation == MORI_GC_NGENS - 1;
 
+    /* every tracked object is a candidate of a full collection unless some are
+     * frozen: phase 1 then folds into phase 2 (gc_decref's lazy mode) */
+    bool lazy = full && mori_gclist_empty(&gc->permanent);
     mori_gchead unreachable, still;
-    info.scanned = (int64_t)gc_deduce_unreachable(young, &unreachable);
-    gc_untrack_atomic(rt, young, full);
+    gc_deduced d;
+    gc_deduce_unreachable(young, &unreachable, 0, lazy, true, full, &d);
+    info.scanned = (int64_t)d.scanned;
 
     /* survivors move up one generation (a full collection keeps them) */
     if (full) {
         gc->long_lived_pending = 0;
-        gc->long_lived_total = gc_list_size(young);
+        gc->long_lived_total = d.survivors;
     } else {
         if (generation == 1)
-            gc->long_lived_pending += gc_list_size(young);
+            gc->long_lived_pending += d.survivors;
         mori_gclist_merge(young, old);
     }
 
-    int64_t found = (int64_t)gc_list_size(&unreachable);
-    if (emergency && gc_needs_user_code(rt, &unreachable)) {
+    int64_t found = (int64_t)d.unreachable;
+    if (emergency && d.special && gc_needs_user_code(rt, &unreachable)) {
         gc_clear_scratch(&unreachable);
         mori_gclist_merge(&unreachable, old);
         gc->pending = true; /* a full collection at the next safe point frees it */
         gc->full_due = true;
         found = 0;
     } else if (found > 0) {
-        gc_handle_weakrefs(rt, &unreachable);
-        gc_finalize_garbage(rt, &unreachable);
-        gc_handle_resurrected(&unreachable, &still, old);
-        gc_clear_weakrefs(rt, &still);
-        int64_t n = (int64_t)gc_list_size(&still);
+        /* without special objects phases 4 to 7 would change nothing: no
+         * finalizer or callback would run, no weak reference is involved */
+        size_t n = d.unreachable;
+        mori_gchead *dead = &unreachable;
+        if (d.special) {
+            gc_handle_weakrefs(rt, &unreachable);
+            gc_finalize_garbage(rt, &unreachable);
+            n = gc_handle_resurrected(&unreachable, &still, old);
+            gc_clear_weakrefs(rt, &still);
+            dead = &still;
+        }
         if (gc->debug & MOR_GC_DEBUG_SAVEALL) {
-            info.uncollectable = n;
-            gc_save_garbage(rt, &still, old);
+            info.uncollectable = (int64_t)n;
+            gc_save_garbage(rt, dead, old);
         } else {
-            info.collected = n;
-            gc_delete_garbage(rt, &still, old);
+            info.collected = (int64_t)n;
+            gc_delete_garbage(rt, dead, old);
         }
     }
 

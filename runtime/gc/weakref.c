@@ -38,7 +38,7 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
 {
     if (wr_check_target(rt, target) < 0)
         return NULL;
-    if (callback == mor_none(rt))
+    if (callback == &rt->none)
         callback = NULL;
     if (callback != NULL && callback->type->call == NULL) {
         mor_raise(rt, MOR_EXC_TYPE, "weakref callback must be callable, not '%s'",
@@ -57,21 +57,21 @@ static mor_obj *wr_new(mor_rt *rt, mor_obj *target, mor_obj *callback, const mor
     mori_weakref *wr = (mori_weakref *)mori_gc_alloc(rt, type, size);
     if (wr == NULL)
         return NULL;
-    mori_weakref *head = wr_list(rt, target);
-    if (mori_ptrmap_put(rt, &rt->weakrefs, target, wr) < 0) {
+    void **slot = mori_ptrmap_slot(rt, &rt->weakrefs, target); /* one lookup */
+    if (slot == NULL) {
         mori_gc_free(rt, &wr->head, size);
         return NULL;
     }
+    mori_weakref *head = *slot;
     mori_wr_store(wr, target);
     if (mori_gc_weak_link(rt, wr) < 0) {
         mori_wr_store(wr, NULL);
-        if (head != NULL)
-            mori_ptrmap_put(rt, &rt->weakrefs, target, head); /* replaces: no allocation */
-        else
-            mori_ptrmap_remove(&rt->weakrefs, target);
+        if (head == NULL)
+            mori_ptrmap_remove(&rt->weakrefs, target); /* the entry just made */
         mori_gc_free(rt, &wr->head, size);
         return NULL;
     }
+    *slot = wr;
     if (head == NULL)
         mori_gc_watch(rt, target);
     target->flags |= MORI_OF_WEAKREFS;
@@ -89,11 +89,13 @@ void mori_weakref_detach(mor_rt *rt, mori_weakref *wr)
     if (t == NULL)
         return;
     mori_gc_weak_unlink(rt, wr);
-    mori_weakref *head = mori_ptrmap_get(&rt->weakrefs, t);
+    void **slot = mori_ptrmap_find(&rt->weakrefs, t);
+    MOR_ASSERT_OBJ(&wr->head, slot != NULL);
+    mori_weakref *head = slot != NULL ? *slot : NULL;
     mori_weakref *next = mori_wr_next(wr);
     if (head == wr) {
         if (next != NULL) {
-            mori_ptrmap_put(rt, &rt->weakrefs, t, next); /* replaces: no allocation */
+            *slot = next;
         } else {
             mori_ptrmap_remove(&rt->weakrefs, t);
             t->flags &= ~MORI_OF_WEAKREFS;
@@ -161,7 +163,8 @@ void mori_weakref_run_callbacks(mor_rt *rt, mori_weakref *chain)
         }
         mor_decref(rt, &w->head);
     }
-    mor_err_clear(rt);
+    if (rt->exc != NULL)
+        mor_err_clear(rt);
     rt->exc = saved;
 }
 
