@@ -69,6 +69,10 @@ MOR_INTERNAL mor_obj *mori_gc_alloc(mor_rt *rt, const mor_type *t, size_t size);
 /* Free a GC object's block (the object is already untracked). */
 MOR_INTERNAL void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size);
 
+/* mor_dealloc under its hidden name: calls from inside the library skip the
+ * PLT. */
+MOR_INTERNAL void mori_dealloc(mor_rt *rt, mor_obj *o);
+
 /* Recursion guard for repr/eq/compare/copy nesting: -1 + RecursionError. */
 MOR_INTERNAL int mori_enter(mor_rt *rt, const char *what);
 MOR_INTERNAL void mori_leave(mor_rt *rt);
