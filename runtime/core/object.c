@@ -167,7 +167,7 @@ void mori_dealloc(mor_rt *rt, mor_obj *o)
 /* The exported name; the runtime calls mori_dealloc (hidden: no PLT hop). */
 void mor_dealloc(mor_rt *rt, mor_obj *o) __attribute__((alias("mori_dealloc")));
 
-void mor_decref_special(mor_rt *rt, mor_obj *o)
+void mori_decref_special(mor_rt *rt, mor_obj *o)
 {
     (void)rt;
     if (o->refcnt == MOR_REFCNT_IMMORTAL)
@@ -175,6 +175,8 @@ void mor_decref_special(mor_rt *rt, mor_obj *o)
     mor_fatal(o, "mor_decref of an object whose refcount is already 0 "
                  "(a use after free or one decref too many)");
 }
+
+void mor_decref_special(mor_rt *rt, mor_obj *o) __attribute__((alias("mori_decref_special")));
 
 size_t mor_refcount(const mor_obj *o) { return o->refcnt; }
 bool mor_is_immortal(const mor_obj *o) { return o->refcnt == MOR_REFCNT_IMMORTAL; }

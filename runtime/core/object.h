@@ -69,9 +69,38 @@ MOR_INTERNAL mor_obj *mori_gc_alloc(mor_rt *rt, const mor_type *t, size_t size);
 /* Free a GC object's block (the object is already untracked). */
 MOR_INTERNAL void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size);
 
-/* mor_dealloc under its hidden name: calls from inside the library skip the
- * PLT. */
+/* mor_dealloc and mor_decref_special under hidden names: calls from inside
+ * the library bind directly, skipping the PLT. */
 MOR_INTERNAL void mori_dealloc(mor_rt *rt, mor_obj *o);
+MOR_INTERNAL void mori_decref_special(mor_rt *rt, mor_obj *o);
+
+/* mor_decref and mor_xdecref of mor/core.h, calling the hidden names. The
+ * runtime's own code gets these through the macros below. */
+static inline void mori_decref(mor_rt *rt, mor_obj *o)
+{
+#ifndef MOR_BACKEND_BOEHM
+    uint32_t n = o->refcnt;
+    if (MOR_UNLIKELY(n - 1u >= MOR_REFCNT_IMMORTAL - 1u)) {
+        mori_decref_special(rt, o);
+        return;
+    }
+    o->refcnt = --n;
+    if (n == 0)
+        mori_dealloc(rt, o);
+#else
+    (void)rt;
+    (void)o;
+#endif
+}
+
+static inline void mori_xdecref(mor_rt *rt, mor_obj *o)
+{
+    if (o != NULL)
+        mori_decref(rt, o);
+}
+
+#define mor_decref(rt, o) mori_decref((rt), (o))
+#define mor_xdecref(rt, o) mori_xdecref((rt), (o))
 
 /* Recursion guard for repr/eq/compare/copy nesting: -1 + RecursionError. */
 MOR_INTERNAL int mori_enter(mor_rt *rt, const char *what);
