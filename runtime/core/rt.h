@@ -76,6 +76,26 @@ static inline void mori_rt_make_static(mor_rt *rt, mor_obj *o)
     }
 }
 
+#ifndef MOR_BACKEND_BOEHM
+/* Link a consistent GC object into generation 0. */
+static inline void mori_gc_track(mor_rt *rt, mor_obj *o)
+{
+    MORI_CHECK(2, o, mori_is_gc(o) && !(o->flags & MORI_OF_TRACKED));
+    mori_gclist_append(&rt->gc.gens[0].head, mori_gc_head(o));
+    o->flags |= MORI_OF_TRACKED;
+}
+
+/* Take o off its list, if it is on one. */
+static inline void mori_gc_untrack(mor_rt *rt, mor_obj *o)
+{
+    (void)rt;
+    if (o->flags & MORI_OF_TRACKED) {
+        mori_gclist_remove(mori_gc_head(o));
+        o->flags &= ~MORI_OF_TRACKED;
+    }
+}
+#endif
+
 /* ---- allocation helpers for pooled objects -------------------------------------
  * mori_obj_alloc/mori_gc_alloc (object.c) cover the general case; types that
  * take blocks from a pool use these to do the same bookkeeping inline. */
