@@ -11,14 +11,27 @@ static inline double float_value(const mor_obj *o) { return ((const mori_float *
 
 /* ---- public API ----------------------------------------------------------------------------- */
 
-mor_obj *mor_float(mor_rt *rt, double v)
+static inline mor_obj *float_init(mor_rt *rt, void *block, double v)
 {
-    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
-    if (MOR_UNLIKELY(block == NULL))
-        return NULL;
     mori_float *f = (mori_float *)mori_obj_adopt(rt, block, &mori_float_type);
     f->value = v;
     return &f->head;
+}
+
+static __attribute__((noinline)) mor_obj *float_new_slow(mor_rt *rt, double v)
+{
+    void *block = mori_pool_take_slow(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
+    return block ? float_init(rt, block, v) : NULL;
+}
+
+/* A pool pop; the pool's slow path is a tail call, so the hit path has no
+ * frame. */
+mor_obj *mor_float(mor_rt *rt, double v)
+{
+    void *block = mori_pool_pop(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
+    if (MOR_UNLIKELY(block == NULL))
+        return float_new_slow(rt, v);
+    return float_init(rt, block, v);
 }
 
 int mor_float_to_double(mor_rt *rt, mor_obj *o, double *out)

@@ -14,15 +14,27 @@ static inline bool int_check(const mor_obj *o)
 
 /* ---- allocation and the small-int cache ----------------------------------------------------- */
 
-/* A fresh small-form int: a pool pop and the bookkeeping of mori_obj_alloc. */
-static inline mor_obj *int_alloc_small(mor_rt *rt, int64_t v)
+static inline mor_obj *int_init_small(mor_rt *rt, void *block, int64_t v)
 {
-    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_INT]);
-    if (MOR_UNLIKELY(block == NULL))
-        return NULL;
     mori_int *o = (mori_int *)mori_obj_adopt(rt, block, &mori_int_type);
     o->value = v;
     return &o->head;
+}
+
+static __attribute__((noinline)) mor_obj *int_alloc_small_slow(mor_rt *rt, int64_t v)
+{
+    void *block = mori_pool_take_slow(rt, &rt->mem.pools[MORI_POOL_INT]);
+    return block ? int_init_small(rt, block, v) : NULL;
+}
+
+/* A fresh small-form int: a pool pop and the bookkeeping of mori_obj_alloc;
+ * the pool's slow path is a tail call, so the hit path has no frame. */
+static inline mor_obj *int_alloc_small(mor_rt *rt, int64_t v)
+{
+    void *block = mori_pool_pop(rt, &rt->mem.pools[MORI_POOL_INT]);
+    if (MOR_UNLIKELY(block == NULL))
+        return int_alloc_small_slow(rt, v);
+    return int_init_small(rt, block, v);
 }
 
 mor_obj *mor_int(mor_rt *rt, int64_t v)
