@@ -164,8 +164,7 @@ void mori_dealloc(mor_rt *rt, mor_obj *o)
     dealloc_general(rt, o);
 }
 
-/* The exported name; the runtime calls mori_dealloc (hidden: no PLT hop). */
-void mor_dealloc(mor_rt *rt, mor_obj *o) __attribute__((alias("mori_dealloc")));
+MORI_EXPORT_AS(mor_dealloc, mori_dealloc);
 
 void mori_decref_special(mor_rt *rt, mor_obj *o)
 {
@@ -176,7 +175,7 @@ void mori_decref_special(mor_rt *rt, mor_obj *o)
                  "(a use after free or one decref too many)");
 }
 
-void mor_decref_special(mor_rt *rt, mor_obj *o) __attribute__((alias("mori_decref_special")));
+MORI_EXPORT_AS(mor_decref_special, mori_decref_special);
 
 size_t mor_refcount(const mor_obj *o) { return o->refcnt; }
 bool mor_is_immortal(const mor_obj *o) { return o->refcnt == MOR_REFCNT_IMMORTAL; }

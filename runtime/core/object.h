@@ -69,8 +69,20 @@ MOR_INTERNAL mor_obj *mori_gc_alloc(mor_rt *rt, const mor_type *t, size_t size);
 /* Free a GC object's block (the object is already untracked). */
 MOR_INTERNAL void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size);
 
-/* mor_dealloc and mor_decref_special under hidden names: calls from inside
- * the library bind directly, skipping the PLT. */
+/* Exported functions that the runtime calls on hot paths are defined under a
+ * hidden name mori_<name>, the public name being an alias of it: calls from
+ * inside the library then bind directly, skipping the PLT. */
+#define MORI_EXPORT_AS(pub, hidden) __typeof__(hidden) pub __attribute__((alias(#hidden)))
+
+/* The generic protocol's hot entry points under their hidden names
+ * (protocol.c); mor_int and mor_float are in types/types.h. */
+MOR_INTERNAL mor_obj *mori_next(mor_rt *rt, mor_obj *it);
+MOR_INTERNAL mor_obj *mori_call(mor_rt *rt, mor_obj *callable, size_t nargs,
+                                mor_obj *const *args);
+MOR_INTERNAL int mori_is_true(mor_rt *rt, mor_obj *o);
+MOR_INTERNAL mor_obj *mori_add(mor_rt *rt, mor_obj *a, mor_obj *b);
+
+/* mor_dealloc and mor_decref_special under their hidden names. */
 MOR_INTERNAL void mori_dealloc(mor_rt *rt, mor_obj *o);
 MOR_INTERNAL void mori_decref_special(mor_rt *rt, mor_obj *o);
 
