@@ -111,9 +111,17 @@ mor_obj *mor_sum(mor_rt *rt, mor_obj *iterable, mor_obj *start)
         mor_decref(rt, s.total);
         s.total = NULL;
     }
+    mori_next_fn next = mori_next_slot(it);
     int rc = 0;
     mor_obj *x;
-    while ((x = mori_next(rt, it)) != NULL) {
+    while ((x = next(rt, it)) != NULL) {
+        int64_t r; /* the hot case inline: a small int onto the int64 partial sum */
+        if (s.mode == SUM_INT && mori_int_is_plain_small(x) &&
+            !__builtin_add_overflow(s.partial, mori_int_small_value(x), &r)) {
+            s.partial = r;
+            mor_decref(rt, x);
+            continue;
+        }
         rc = sum_step(rt, &s, x);
         mor_decref(rt, x);
         if (rc < 0)
