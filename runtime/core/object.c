@@ -234,17 +234,12 @@ void mor_object_free(mor_rt *rt, mor_obj *o)
 
 /* ---- recursion guards ---------------------------------------------------------- */
 
-int mori_enter(mor_rt *rt, const char *what)
+int mori_enter_failed(mor_rt *rt, const char *what)
 {
-    if (MOR_UNLIKELY(++rt->depth > rt->cfg.recursion_limit)) {
-        rt->depth--;
-        mor_raise(rt, MOR_EXC_RECURSION, "maximum recursion depth exceeded%s", what);
-        return -1;
-    }
-    return 0;
+    rt->depth--;
+    mor_raise(rt, MOR_EXC_RECURSION, "maximum recursion depth exceeded%s", what);
+    return -1;
 }
-
-void mori_leave(mor_rt *rt) { rt->depth--; }
 
 int mori_repr_enter(mor_rt *rt, mor_obj *o)
 {

@@ -86,14 +86,16 @@ MOR_INTERNAL mor_obj *mori_add(mor_rt *rt, mor_obj *a, mor_obj *b);
 MOR_INTERNAL void mori_dealloc(mor_rt *rt, mor_obj *o);
 MOR_INTERNAL void mori_decref_special(mor_rt *rt, mor_obj *o);
 
-/* mor_decref and mor_xdecref of mor/core.h, calling the hidden names. The
+/* mor_decref and mor_xdecref of mor/core.h, calling the hidden names; an
+ * immortal object (small ints, None...) is recognised without a call. The
  * runtime's own code gets these through the macros below. */
 static inline void mori_decref(mor_rt *rt, mor_obj *o)
 {
 #ifndef MOR_BACKEND_BOEHM
     uint32_t n = o->refcnt;
     if (MOR_UNLIKELY(n - 1u >= MOR_REFCNT_IMMORTAL - 1u)) {
-        mori_decref_special(rt, o);
+        if (n != MOR_REFCNT_IMMORTAL)
+            mori_decref_special(rt, o);
         return;
     }
     o->refcnt = --n;
@@ -114,9 +116,9 @@ static inline void mori_xdecref(mor_rt *rt, mor_obj *o)
 #define mor_decref(rt, o) mori_decref((rt), (o))
 #define mor_xdecref(rt, o) mori_xdecref((rt), (o))
 
-/* Recursion guard for repr/eq/compare/copy nesting: -1 + RecursionError. */
-MOR_INTERNAL int mori_enter(mor_rt *rt, const char *what);
-MOR_INTERNAL void mori_leave(mor_rt *rt);
+/* Recursion guard for call/repr/eq/compare/copy nesting: mori_enter and
+ * mori_leave are inline in core/rt.h; this raises the RecursionError. */
+MOR_INTERNAL int mori_enter_failed(mor_rt *rt, const char *what);
 
 /* Self-reference guard for repr ([...], {...}): 1 if o is already being
  * printed (caller prints the ellipsis), 0 if entered, -1 on error. */

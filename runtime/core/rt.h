@@ -96,6 +96,17 @@ static inline void mori_gc_untrack(mor_rt *rt, mor_obj *o)
 }
 #endif
 
+/* Recursion guard for call/repr/eq/compare/copy nesting: -1 + RecursionError
+ * ("maximum recursion depth exceeded" + what) past cfg.recursion_limit. */
+static inline int mori_enter(mor_rt *rt, const char *what)
+{
+    if (MOR_UNLIKELY(++rt->depth > rt->cfg.recursion_limit))
+        return mori_enter_failed(rt, what);
+    return 0;
+}
+
+static inline void mori_leave(mor_rt *rt) { rt->depth--; }
+
 /* ---- allocation helpers for pooled objects -------------------------------------
  * mori_obj_alloc/mori_gc_alloc (object.c) cover the general case; types that
  * take blocks from a pool use these to do the same bookkeeping inline. */
