@@ -272,13 +272,22 @@ int mor_list_sort(mor_rt *rt, mor_obj *o)
 
 /* ---- slots -------------------------------------------------------------------------------- */
 
-static void list_dealloc(mor_rt *rt, mor_obj *self)
+static __attribute__((noinline)) void list_dealloc_items(mor_rt *rt, mor_obj *self)
 {
     mori_list *l = as_list(self);
     for (int64_t i = l->size; i-- > 0;)
         mor_decref(rt, l->items[i]);
-    if (l->items != NULL)
-        mori_mem_free(rt, l->items, (size_t)l->allocated * sizeof(mor_obj *), MORI_MEM_BUFFER);
+    mori_mem_free(rt, l->items, (size_t)l->allocated * sizeof(mor_obj *), MORI_MEM_BUFFER);
+    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_LIST], mori_gc_release(rt, self));
+}
+
+/* A list that never had items (no buffer) is just its shell: no frame. */
+static void list_dealloc(mor_rt *rt, mor_obj *self)
+{
+    if (as_list(self)->items != NULL) {
+        list_dealloc_items(rt, self);
+        return;
+    }
     mori_pool_give(rt, &rt->mem.pools[MORI_POOL_LIST], mori_gc_release(rt, self));
 }
 
