@@ -141,16 +141,45 @@ mor_obj *const *mor_seq_items(const mor_obj *o, size_t *n)
 
 /* ---- slots ------------------------------------------------------------------------------ */
 
-static void tuple_dealloc(mor_rt *rt, mor_obj *self)
+static inline __attribute__((always_inline)) void tuple_free_block(mor_rt *rt, mor_obj *self)
 {
-    mori_tuple *t = (mori_tuple *)self;
-    for (int64_t i = t->v.size; i-- > 0;)
-        mor_xdecref(rt, t->items[i]);
-    size_t n = (size_t)t->v.size; /* read again: fewer registers live across the calls */
+    size_t n = (size_t)((mori_tuple *)self)->v.size;
     if (MOR_LIKELY(n - 1 < MORI_TUPLE_POOLS)) /* not 0: () is never pooled */
         mori_pool_give(rt, &rt->mem.pools[MORI_POOL_TUPLE0 + n - 1], mori_gc_release(rt, self));
     else
         mori_gc_free(rt, self, tuple_bytes(n));
+}
+
+/* Release items[0..n) from the last, as mor_decref does (they may die). */
+static __attribute__((noinline)) void tuple_dealloc_rest(mor_rt *rt, mor_obj *self, size_t n)
+{
+    mori_tuple *t = (mori_tuple *)self;
+    for (size_t i = n; i-- > 0;)
+        mor_xdecref(rt, t->items[i]);
+    tuple_free_block(rt, self);
+}
+
+/* Items that only lose a reference (or are immortal) are released in a loop
+ * that calls nothing; the first item whose count would reach 0 (or is
+ * already 0: mor_decref reports it) hands the rest, itself included, to
+ * tuple_dealloc_rest. So a tuple whose items outlive it needs no frame. */
+static void tuple_dealloc(mor_rt *rt, mor_obj *self)
+{
+    mori_tuple *t = (mori_tuple *)self;
+    for (size_t i = (size_t)t->v.size; i-- > 0;) {
+        mor_obj *x = t->items[i];
+        if (x == NULL)
+            continue;
+        uint32_t c = x->refcnt;
+        if (c == MOR_REFCNT_IMMORTAL)
+            continue;
+        if (MOR_UNLIKELY(c <= 1)) {
+            tuple_dealloc_rest(rt, self, i + 1);
+            return;
+        }
+        x->refcnt = c - 1;
+    }
+    tuple_free_block(rt, self);
 }
 
 static int tuple_traverse(mor_obj *self, mor_visit_fn visit, void *arg)
