@@ -322,7 +322,6 @@ static inline bool proto_floats(const mor_obj *a, const mor_obj *b)
     return a->type == &mori_float_type && b->type == &mori_float_type;
 }
 
-
 #define PROTO_ARITH(fn, slot, sym, overflow, op)                                               \
     mor_obj *fn(mor_rt *rt, mor_obj *a, mor_obj *b)                                            \
     {                                                                                          \
