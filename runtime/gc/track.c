@@ -2,7 +2,7 @@
  * may become tracked. Tracking itself is inline (mori_gc_track, core/rt.h). */
 #include "../core/rt.h"
 
-void mori_gc_init(mor_rt *rt)
+int mori_gc_init(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;
     memset(gc, 0, sizeof(*gc));
@@ -13,6 +13,7 @@ void mori_gc_init(mor_rt *rt)
     mori_gclist_init(&gc->permanent);
     mori_gclist_init(&gc->parked);
     gc->enabled = true;
+    return 0;
 }
 
 /* An untracked mutable container may become tracked later (when it receives
