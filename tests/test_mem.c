@@ -94,7 +94,9 @@ static void test_backend_many_big(void **state)
     assert_true(mori_backend_usable(b, small) >= 32);
     mori_backend_free(b, small, MORI_MEM_BUFFER);
     check(p[2], n[2]);
-    mori_backend_destroy(b); /* p[2] is still allocated */
+    if (!t_backend_frees_leaks()) /* the malloc backend cannot release it */
+        mori_backend_free(b, p[2], MORI_MEM_BUFFER);
+    mori_backend_destroy(b); /* p[2] may still be allocated */
 }
 
 /* A list appended to past the threshold and popped back down keeps its items. */
