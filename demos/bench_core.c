@@ -31,6 +31,16 @@
 #define BENCH_QUICK_DIV 100u       /* --quick divides every count by this */
 #define BENCH_MAX_RESULTS 40
 
+/* CPython 3.11 on this machine, from demos/bench_core_ref.py --cpu (ns per operation net
+ * of the empty loop, median of 5 runs of 10M, load average ~21); the instance create+drop
+ * figures are section 5 of reference/cpython311-figures.md (that script measured 111 and
+ * 90 net in the same run). CPython specializes these attribute accesses in place, so
+ * their net cost is close to nothing beside its loop. */
+#define CPY_ATTR_GET_DICT "1.0 net (t = o.a)"
+#define CPY_ATTR_SET_DICT "4.5 net (o.a = i)"
+#define CPY_ATTR_GET_SLOTS "1.9 net (t = o.a)"
+#define CPY_ATTR_SET_SLOTS "2.1 net (o.a = i)"
+
 /* libc's own malloc and free. A library linked before libc may export malloc (Debian's
  * libmimalloc.so does): the plain names would then be that allocator, not libc's. */
 typedef void *(*bench_malloc_fn)(size_t);
@@ -57,6 +67,11 @@ typedef struct bench_ctx {
     mor_obj **keys;     /* nkeys distinct ints for the dict benchmarks */
     size_t nkeys;
     mor_obj *filled;    /* a dict holding every key, for the lookups */
+    mor_obj *cls_dict;  /* class P2(a, b): dict instances, fields filled by the call */
+    mor_obj *cls_slots; /* class S2(a, b): __slots__ instances, the same */
+    mor_obj *cls_init;  /* class P2i: dict instances, a native __init__ sets a and b */
+    mor_obj *inst_dict; /* held instances of P2 and S2 for the attribute loops */
+    mor_obj *inst_slots;
     size_t nappends;    /* appends per list in the append benchmark */
     size_t raw_size;    /* block size of the raw allocator loops */
     bool failed;
@@ -93,10 +108,30 @@ typedef struct bench_table {
     size_t n;
 } bench_table;
 
+/* The clock every figure is read from: wall time by default; --cpu switches to the
+ * process's CPU time, which a loaded machine (more runnable threads than CPUs) does not
+ * inflate with the time the benchmark spends waiting for a CPU. */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
+/* Which clock, and the machine's load when the table is printed (/proc/loadavg). */
+static void print_clock_and_load(void)
+{
+    char load[64] = "unknown";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fgets(load, sizeof(load), f) == NULL)
+            snprintf(load, sizeof(load), "unknown");
+        fclose(f);
+        load[strcspn(load, "\n")] = '\0';
+    }
+    printf("clock: %s; load average (1, 5, 15 min, runnable/total, last pid): %s\n",
+           bench_clock == CLOCK_MONOTONIC ? "wall time" : "process CPU time (--cpu)", load);
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(bench_clock, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -209,6 +244,92 @@ static uint64_t bench_dict2(bench_ctx *c, size_t ops)
     return now_ns() - t0;
 }
 
+/* Create+drop of an instance by calling its class with (a, b). */
+static uint64_t bench_instance(bench_ctx *c, mor_obj *cls, size_t ops)
+{
+    mor_rt *rt = c->rt;
+    mor_obj *const args[2] = {c->int_a, c->int_b};
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        mor_obj *o = mor_call(rt, cls, 2, args);
+        if (o == NULL) {
+            bench_error(c, "calling the class");
+            return 0;
+        }
+        bench_sink = o;
+        mor_decref(rt, o);
+    }
+    return now_ns() - t0;
+}
+
+static uint64_t bench_instance_dict(bench_ctx *c, size_t ops)
+{
+    return bench_instance(c, c->cls_dict, ops);
+}
+
+static uint64_t bench_instance_slots(bench_ctx *c, size_t ops)
+{
+    return bench_instance(c, c->cls_slots, ops);
+}
+
+static uint64_t bench_instance_init(bench_ctx *c, size_t ops)
+{
+    return bench_instance(c, c->cls_init, ops);
+}
+
+/* Reads attribute "a" of a held instance (t = o.a). */
+static uint64_t bench_attr_get(bench_ctx *c, mor_obj *inst, size_t ops)
+{
+    mor_rt *rt = c->rt;
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        mor_obj *v = mor_getattr(rt, inst, "a");
+        if (v == NULL) {
+            bench_error(c, "mor_getattr");
+            return 0;
+        }
+        bench_sink = v;
+        mor_decref(rt, v);
+    }
+    return now_ns() - t0;
+}
+
+/* Sets attribute "a" of a held instance, alternating two held values (o.a = x), so
+ * that every set releases the previous value. */
+static uint64_t bench_attr_set(bench_ctx *c, mor_obj *inst, size_t ops)
+{
+    mor_rt *rt = c->rt;
+    mor_obj *vals[2] = {c->int_a, c->int_b};
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < ops; i++) {
+        if (mor_setattr(rt, inst, "a", vals[i & 1]) < 0) {
+            bench_error(c, "mor_setattr");
+            return 0;
+        }
+    }
+    return now_ns() - t0;
+}
+
+static uint64_t bench_attr_get_dict(bench_ctx *c, size_t ops)
+{
+    return bench_attr_get(c, c->inst_dict, ops);
+}
+
+static uint64_t bench_attr_set_dict(bench_ctx *c, size_t ops)
+{
+    return bench_attr_set(c, c->inst_dict, ops);
+}
+
+static uint64_t bench_attr_get_slots(bench_ctx *c, size_t ops)
+{
+    return bench_attr_get(c, c->inst_slots, ops);
+}
+
+static uint64_t bench_attr_set_slots(bench_ctx *c, size_t ops)
+{
+    return bench_attr_set(c, c->inst_slots, ops);
+}
+
 static uint64_t bench_malloc(bench_ctx *c, size_t ops)
 {
     size_t size = c->raw_size;
@@ -229,21 +350,34 @@ static uint64_t bench_malloc(bench_ctx *c, size_t ops)
 }
 
 #ifdef HAVE_MIMALLOC
+/* One block of the same size stays allocated during the loop. Without it each mi_free
+ * may empty the block's page, and mimalloc then takes its slower page-retire path: the
+ * loop's cost came to depend on whether some unrelated live block (libmor's own backend
+ * struct, say) happened to share that size class (3.1 vs 5.6 ns here). With it the loop
+ * times the allocator's steady-state fast path, whatever else the process holds. */
 static uint64_t bench_mi_malloc(bench_ctx *c, size_t ops)
 {
     size_t size = c->raw_size;
+    void *keep = mi_malloc(size);
+    if (keep == NULL) {
+        fprintf(stderr, "bench_core: mi_malloc(%zu) failed\n", size);
+        c->failed = true;
+        return 0;
+    }
     uint64_t t0 = now_ns();
     for (size_t i = 0; i < ops; i++) {
         void *p = mi_malloc(size);
         if (p == NULL) {
             fprintf(stderr, "bench_core: mi_malloc(%zu) failed\n", size);
             c->failed = true;
-            return 0;
+            break;
         }
         bench_sink = p;
         mi_free(p);
     }
-    return now_ns() - t0;
+    uint64_t t = now_ns() - t0;
+    mi_free(keep);
+    return c->failed ? 0 : t;
 }
 #endif
 
@@ -449,6 +583,44 @@ static void resolve_libc_malloc(void)
     /* h stays open: libc is never unloaded anyway */
 }
 
+/* __init__(self, a, b) of class P2i: self.a = a; self.b = b */
+static mor_obj *p2_init(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *args)
+{
+    (void)data;
+    if (nargs != 3) {
+        mor_raise(rt, MOR_EXC_TYPE, "__init__() takes 3 arguments (%zu given)", nargs);
+        return NULL;
+    }
+    if (mor_setattr(rt, args[0], "a", args[1]) < 0 || mor_setattr(rt, args[0], "b", args[2]) < 0)
+        return NULL;
+    return mor_newref(mor_none(rt));
+}
+
+/* The classes of the instance benchmarks and one held instance of P2 and S2. */
+static int classes_init(bench_ctx *c)
+{
+    mor_rt *rt = c->rt;
+    static const char *const fields[] = {"a", "b", NULL};
+    c->cls_dict = mor_class_new(rt, "P2", fields, MOR_CLASS_DICT);
+    c->cls_slots = mor_class_new(rt, "S2", fields, MOR_CLASS_SLOTS);
+    c->cls_init = mor_class_new(rt, "P2i", NULL, MOR_CLASS_DICT);
+    if (!c->cls_dict || !c->cls_slots || !c->cls_init) {
+        bench_error(c, "mor_class_new");
+        return -1;
+    }
+    mor_obj *init = mor_func_new(rt, "__init__", p2_init, NULL);
+    int rc = init ? mor_class_set_attr(rt, c->cls_init, "__init__", init) : -1;
+    mor_xdecref(rt, init);
+    mor_obj *const args[2] = {c->int_a, c->int_b};
+    c->inst_dict = rc == 0 ? mor_call(rt, c->cls_dict, 2, args) : NULL;
+    c->inst_slots = c->inst_dict ? mor_call(rt, c->cls_slots, 2, args) : NULL;
+    if (c->inst_slots == NULL) {
+        bench_error(c, "making the classes' instances");
+        return -1;
+    }
+    return 0;
+}
+
 static int ctx_init(bench_ctx *c, bool quick)
 {
     mor_rt *rt = c->rt;
@@ -462,6 +634,8 @@ static int ctx_init(bench_ctx *c, bool quick)
         bench_error(c, "set-up");
         return -1;
     }
+    if (classes_init(c) < 0)
+        return -1;
     c->nkeys = quick ? BENCH_DICT_KEYS / BENCH_QUICK_DIV : BENCH_DICT_KEYS;
     c->nappends = quick ? BENCH_APPENDS / BENCH_QUICK_DIV : BENCH_APPENDS;
     c->keys = calloc(c->nkeys, sizeof(mor_obj *));
@@ -494,7 +668,8 @@ static int ctx_init(bench_ctx *c, bool quick)
 static void ctx_fini(bench_ctx *c)
 {
     mor_rt *rt = c->rt;
-    mor_obj *held[] = {c->filled, c->list, c->int_a, c->int_b, c->key_a, c->key_b, c->value};
+    mor_obj *held[] = {c->inst_dict, c->inst_slots, c->cls_dict, c->cls_slots, c->cls_init,
+                       c->filled, c->list, c->int_a, c->int_b, c->key_a, c->key_b, c->value};
     for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
         mor_xdecref(rt, held[i]);
     if (c->keys != NULL)
@@ -582,6 +757,7 @@ static void print_table(bench_table *t, const bench_target *targets, size_t ntar
     printf("mor core benchmark%s\n", quick ? " (--quick: 100x fewer iterations, smoke test only)"
                                            : "");
     printf("machine: %s, nproc %ld; mor allocator backend: %s\n", cpu, nproc, backend);
+    print_clock_and_load();
     printf("each figure: median of %d timed runs after a warm-up, (min..max) beside it\n\n",
            BENCH_RUNS);
     printf("%-44s %9s %-4s %17s %9s  %s\n", "benchmark", "value", "unit", "(min..max)",
@@ -607,14 +783,19 @@ static void print_table(bench_table *t, const bench_target *targets, size_t ntar
         printf("  %-58s  %7.2f %-2s  %s\n", g->what, r->value, r->unit,
                r->value <= g->limit ? "PASS" : "MISS");
     }
-    printf("\nratios: object create+drop over raw mi_malloc+mi_free of mor_sizeof(sample) bytes,\n"
+    printf("\nratios: object create+drop over raw mi_malloc+mi_free of mor_sizeof(sample) bytes\n"
+           "(one more block of that size held meanwhile, so that a free never empties its page),\n"
            "timed in %d back-to-back pairs (a run of each) after the rows above; the median pair\n"
            "ratio, so it can differ a little from the quotient of the two rows. The dict makes 2\n"
            "blocks (object, table): its ratio is against one block of its total size, no target.\n",
            BENCH_RUNS);
     printf("CPython figures: reference/cpython311-figures.md §5 (run python3 "
            "../shared/reference/cpython/alloc_throughput.py beside this for a same-run "
-           "comparison)\n");
+           "comparison);\n"
+           "the instance and attribute rows: demos/bench_core_ref.py (same method, --cpu as "
+           "here). Instances: P2/S2 filled by the call from their fields, P2i by a native\n"
+           "__init__ calling mor_setattr twice (CPython's P2 and S2 both run an __init__); "
+           "attributes by C-string name through mor_getattr/mor_setattr.\n");
     if (libc_malloc_interposed)
         printf("libc malloc rows: glibc's malloc/free found with dlsym; the plain malloc of this\n"
                "process is another library's (libmimalloc.so exports malloc/free).\n");
@@ -648,10 +829,12 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
+        } else if (strcmp(argv[i], "--cpu") == 0) {
+            bench_clock = CLOCK_PROCESS_CPUTIME_ID;
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             bench_only = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--json] [--quick] [--only NAME-SUBSTRING]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--json] [--quick] [--cpu] [--only NAME-SUBSTRING]\n", argv[0]);
             return 2;
         }
     }
@@ -683,9 +866,33 @@ int main(int argc, char **argv)
         {"list_create_drop", "empty list create+drop  mor_list(0)", bench_list_empty, L, 1, 0},
         {"dict2_create_drop", "2-key dict create+drop  {'a': x, 'b': x}", bench_dict2, L, 1,
          0},
+        {"instance_dict_create_drop", "instance create+drop  P2(a, b), dict", bench_instance_dict,
+         L, 1, 0},
+        {"instance_slots_create_drop", "instance create+drop  S2(a, b), slots",
+         bench_instance_slots, L, 1, 0},
+        {"instance_init_create_drop", "instance create+drop  P2i(a, b), __init__ sets a, b",
+         bench_instance_init, L, 1, 0},
+        {"attr_get_dict", "attribute get  o.a, dict instance", bench_attr_get_dict, L, 1, 0},
+        {"attr_set_dict", "attribute set  o.a = x, dict instance", bench_attr_set_dict, L, 1, 0},
+        {"attr_get_slots", "attribute get  o.a, slots instance", bench_attr_get_slots, L, 1, 0},
+        {"attr_set_slots", "attribute set  o.a = x, slots instance", bench_attr_set_slots, L, 1,
+         0},
     };
-    const char *cpython[] = {NULL, "13.4 net (i + 0.5)", "10.3 net (i + 1000)",
-                             "16.7 net ((i, i))", "16.0 net ([i])", "38.5 net"};
+    const char *cpython[] = {NULL,
+                             "13.4 net (i + 0.5)",
+                             "10.3 net (i + 1000)",
+                             "16.7 net ((i, i))",
+                             "16.0 net ([i])",
+                             "38.5 net",
+                             "95.5 net (P2(i, i), __init__)",
+                             "91.5 net (S2(i, i), __init__)",
+                             "95.5 net (P2(i, i), __init__)",
+                             CPY_ATTR_GET_DICT,
+                             CPY_ATTR_SET_DICT,
+                             CPY_ATTR_GET_SLOTS,
+                             CPY_ATTR_SET_SLOTS};
+    _Static_assert(sizeof(cpython) / sizeof(cpython[0]) == sizeof(defs) / sizeof(defs[0]),
+                   "one CPython figure (or NULL) per benchmark");
 
     bench_table *t = calloc(1, sizeof(*t));
     if (t == NULL) {

@@ -87,7 +87,7 @@ static void dealloc_one(mor_rt *rt, mor_obj *o)
     t->dealloc(rt, o);
 }
 
-static void dealloc_drain(mor_rt *rt)
+static __attribute__((noinline)) void dealloc_drain(mor_rt *rt)
 {
     while (rt->deferred != NULL) {
         mori_gchead *h = rt->deferred;
@@ -104,9 +104,10 @@ static void dealloc_drain(mor_rt *rt)
     }
 }
 
-void mor_dealloc(mor_rt *rt, mor_obj *o)
+/* Past the depth bound, or with a finalizer to run or weak references to
+ * clear: the whole pipeline. */
+static __attribute__((noinline)) void dealloc_general(mor_rt *rt, mor_obj *o)
 {
-    MOR_ASSERT_OBJ(o, o->refcnt == 0);
     if (rt->dealloc_depth >= MORI_DEALLOC_DEPTH && mori_is_gc(o)) {
         bool tracked = (o->flags & MORI_OF_TRACKED) != 0;
         if (tracked)
@@ -125,7 +126,47 @@ void mor_dealloc(mor_rt *rt, mor_obj *o)
     }
 }
 
-void mor_decref_special(mor_rt *rt, mor_obj *o)
+/* A GC object with nothing to run before its dealloc, below the depth bound. */
+static __attribute__((noinline)) void dealloc_gc_plain(mor_rt *rt, mor_obj *o)
+{
+    if (o->flags & MORI_OF_TRACKED)
+        mori_gc_untrack(rt, o);
+    rt->dealloc_depth++;
+    o->type->dealloc(rt, o);
+    if (--rt->dealloc_depth == 0 && MOR_UNLIKELY(rt->deferred != NULL))
+        dealloc_drain(rt);
+}
+
+/* The fast paths skip only steps with nothing to do: no finalizer is due
+ * (none, or it already ran) and the weakref table holds nothing for o, so no
+ * user code runs before the type's dealloc and the emergency-collection check
+ * has nothing to park. A plain (non-GC) object then goes straight to its
+ * dealloc, uncounted: it is no link of a chain of GC objects, and a GC object
+ * its dealloc releases counts its own depth. A GC object below the depth
+ * bound leaves its generation list and is deallocated with the depth counted,
+ * as dealloc_general does. Every path is a tail call: no frame here. */
+void mori_dealloc(mor_rt *rt, mor_obj *o)
+{
+    MOR_ASSERT_OBJ(o, o->refcnt == 0);
+    const mor_type *t = o->type;
+    uint32_t flags = o->flags;
+    if (MOR_LIKELY(!(flags & MORI_OF_WEAKREFS) &&
+                   (t->finalize == NULL || (flags & MORI_OF_FINALIZED)))) {
+        if (!(t->flags & MOR_TYPE_GC)) {
+            t->dealloc(rt, o);
+            return;
+        }
+        if (MOR_LIKELY(rt->dealloc_depth < MORI_DEALLOC_DEPTH)) {
+            dealloc_gc_plain(rt, o);
+            return;
+        }
+    }
+    dealloc_general(rt, o);
+}
+
+MORI_EXPORT_AS(mor_dealloc, mori_dealloc);
+
+void mori_decref_special(mor_rt *rt, mor_obj *o)
 {
     (void)rt;
     if (o->refcnt == MOR_REFCNT_IMMORTAL)
@@ -133,6 +174,8 @@ void mor_decref_special(mor_rt *rt, mor_obj *o)
     mor_fatal(o, "mor_decref of an object whose refcount is already 0 "
                  "(a use after free or one decref too many)");
 }
+
+MORI_EXPORT_AS(mor_decref_special, mori_decref_special);
 
 size_t mor_refcount(const mor_obj *o) { return o->refcnt; }
 bool mor_is_immortal(const mor_obj *o) { return o->refcnt == MOR_REFCNT_IMMORTAL; }
@@ -204,17 +247,12 @@ void mor_object_free(mor_rt *rt, mor_obj *o)
 
 /* ---- recursion guards ---------------------------------------------------------- */
 
-int mori_enter(mor_rt *rt, const char *what)
+int mori_enter_failed(mor_rt *rt, const char *what)
 {
-    if (MOR_UNLIKELY(++rt->depth > rt->cfg.recursion_limit)) {
-        rt->depth--;
-        mor_raise(rt, MOR_EXC_RECURSION, "maximum recursion depth exceeded%s", what);
-        return -1;
-    }
-    return 0;
+    rt->depth--;
+    mor_raise(rt, MOR_EXC_RECURSION, "maximum recursion depth exceeded%s", what);
+    return -1;
 }
-
-void mori_leave(mor_rt *rt) { rt->depth--; }
 
 int mori_repr_enter(mor_rt *rt, mor_obj *o)
 {

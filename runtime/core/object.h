@@ -69,9 +69,56 @@ MOR_INTERNAL mor_obj *mori_gc_alloc(mor_rt *rt, const mor_type *t, size_t size);
 /* Free a GC object's block (the object is already untracked). */
 MOR_INTERNAL void mori_gc_free(mor_rt *rt, mor_obj *o, size_t size);
 
-/* Recursion guard for repr/eq/compare/copy nesting: -1 + RecursionError. */
-MOR_INTERNAL int mori_enter(mor_rt *rt, const char *what);
-MOR_INTERNAL void mori_leave(mor_rt *rt);
+/* Exported functions that the runtime calls on hot paths are defined under a
+ * hidden name mori_<name>, the public name being an alias of it: calls from
+ * inside the library then bind directly, skipping the PLT. */
+#define MORI_EXPORT_AS(pub, hidden) __typeof__(hidden) pub __attribute__((alias(#hidden)))
+
+/* The generic protocol's hot entry points under their hidden names
+ * (protocol.c); mor_int and mor_float are in types/types.h. */
+MOR_INTERNAL mor_obj *mori_next(mor_rt *rt, mor_obj *it);
+MOR_INTERNAL mor_obj *mori_call(mor_rt *rt, mor_obj *callable, size_t nargs,
+                                mor_obj *const *args);
+MOR_INTERNAL int mori_is_true(mor_rt *rt, mor_obj *o);
+MOR_INTERNAL mor_obj *mori_add(mor_rt *rt, mor_obj *a, mor_obj *b);
+
+/* mor_dealloc and mor_decref_special under their hidden names. */
+MOR_INTERNAL void mori_dealloc(mor_rt *rt, mor_obj *o);
+MOR_INTERNAL void mori_decref_special(mor_rt *rt, mor_obj *o);
+
+/* mor_decref and mor_xdecref of mor/core.h, calling the hidden names; an
+ * immortal object (small ints, None...) is recognised without a call. The
+ * runtime's own code gets these through the macros below. */
+static inline void mori_decref(mor_rt *rt, mor_obj *o)
+{
+#ifndef MOR_BACKEND_BOEHM
+    uint32_t n = o->refcnt;
+    if (MOR_UNLIKELY(n - 1u >= MOR_REFCNT_IMMORTAL - 1u)) {
+        if (n != MOR_REFCNT_IMMORTAL)
+            mori_decref_special(rt, o);
+        return;
+    }
+    o->refcnt = --n;
+    if (n == 0)
+        mori_dealloc(rt, o);
+#else
+    (void)rt;
+    (void)o;
+#endif
+}
+
+static inline void mori_xdecref(mor_rt *rt, mor_obj *o)
+{
+    if (o != NULL)
+        mori_decref(rt, o);
+}
+
+#define mor_decref(rt, o) mori_decref((rt), (o))
+#define mor_xdecref(rt, o) mori_xdecref((rt), (o))
+
+/* Recursion guard for call/repr/eq/compare/copy nesting: mori_enter and
+ * mori_leave are inline in core/rt.h; this raises the RecursionError. */
+MOR_INTERNAL int mori_enter_failed(mor_rt *rt, const char *what);
 
 /* Self-reference guard for repr ([...], {...}): 1 if o is already being
  * printed (caller prints the ellipsis), 0 if entered, -1 on error. */

@@ -6,6 +6,8 @@
 #include "../types/types.h"
 
 static const char *tname(const mor_obj *o) { return o->type->name; }
+static inline int64_t ival(const mor_obj *o) { return mori_int_small_value(o); }
+static inline double fval(const mor_obj *o) { return ((const mori_float *)o)->value; }
 
 mor_obj *mor_repr(mor_rt *rt, mor_obj *o)
 {
@@ -83,8 +85,10 @@ int64_t mor_len(mor_rt *rt, mor_obj *o)
     return -1;
 }
 
-int mor_is_true(mor_rt *rt, mor_obj *o)
+int mori_is_true(mor_rt *rt, mor_obj *o)
 {
+    if (o->type == &mori_int_type || o->type == &mori_bool_type) /* a big int is never 0 */
+        return (o->flags & MORI_INT_BIG) || ival(o) != 0;
     const mor_number_slots *n = o->type->number;
     if (n != NULL && n->truth != NULL)
         return n->truth(rt, o);
@@ -95,6 +99,8 @@ int mor_is_true(mor_rt *rt, mor_obj *o)
     }
     return 1;
 }
+
+MORI_EXPORT_AS(mor_is_true, mori_is_true);
 
 mor_obj *mor_getitem(mor_rt *rt, mor_obj *o, mor_obj *key)
 {
@@ -231,7 +237,7 @@ int mor_setattr(mor_rt *rt, mor_obj *o, const char *name, mor_obj *v)
 
 int mor_delattr(mor_rt *rt, mor_obj *o, const char *name) { return mor_setattr(rt, o, name, NULL); }
 
-mor_obj *mor_call(mor_rt *rt, mor_obj *callable, size_t nargs, mor_obj *const *args)
+mor_obj *mori_call(mor_rt *rt, mor_obj *callable, size_t nargs, mor_obj *const *args)
 {
     if (callable->type->call == NULL) {
         mor_raise(rt, MOR_EXC_TYPE, "'%s' object is not callable", tname(callable));
@@ -248,6 +254,8 @@ mor_obj *mor_call(mor_rt *rt, mor_obj *callable, size_t nargs, mor_obj *const *a
     return r;
 }
 
+MORI_EXPORT_AS(mor_call, mori_call);
+
 mor_obj *mor_iter(mor_rt *rt, mor_obj *iterable)
 {
     if (iterable->type->iter != NULL)
@@ -256,13 +264,15 @@ mor_obj *mor_iter(mor_rt *rt, mor_obj *iterable)
     return NULL;
 }
 
-mor_obj *mor_next(mor_rt *rt, mor_obj *it)
+mor_obj *mori_next(mor_rt *rt, mor_obj *it)
 {
     if (it->type->next != NULL)
         return it->type->next(rt, it);
     mor_raise(rt, MOR_EXC_TYPE, "'%s' object is not an iterator", tname(it));
     return NULL;
 }
+
+MORI_EXPORT_AS(mor_next, mori_next);
 
 /* ---- arithmetic: the left operand's slot, then the right one's ---------------------- */
 
@@ -274,7 +284,8 @@ static binary_slot proto_slot(const mor_obj *o, size_t offset)
     return n ? *(const binary_slot *)(const void *)((const char *)n + offset) : NULL;
 }
 
-static mor_obj *proto_binary(mor_rt *rt, mor_obj *a, mor_obj *b, size_t offset, const char *sym)
+static __attribute__((noinline)) mor_obj *proto_binary(mor_rt *rt, mor_obj *a, mor_obj *b,
+                                                       size_t offset, const char *sym)
 {
     binary_slot fa = proto_slot(a, offset), fb = proto_slot(b, offset);
     if (fa != NULL) {
@@ -298,11 +309,59 @@ static mor_obj *proto_binary(mor_rt *rt, mor_obj *a, mor_obj *b, size_t offset, 
         return proto_binary(rt, a, b, offsetof(mor_number_slots, slot), sym);                  \
     }
 
-PROTO_BINARY(mor_add, add, "+")
-PROTO_BINARY(mor_sub, sub, "-")
-PROTO_BINARY(mor_mul, mul, "*")
-PROTO_BINARY(mor_floordiv, floordiv, "//")
-PROTO_BINARY(mor_mod, mod, "%")
+/* Fast paths ahead of the slots: two ints in the small form (not bools) whose
+ * result fits int64, computed exactly as the int slots do; two floats for
+ * + - *. Anything else, an overflow included, goes through the slots. */
+static inline bool proto_small_ints(const mor_obj *a, const mor_obj *b)
+{
+    return mori_int_is_plain_small(a) && mori_int_is_plain_small(b);
+}
+
+static inline bool proto_floats(const mor_obj *a, const mor_obj *b)
+{
+    return a->type == &mori_float_type && b->type == &mori_float_type;
+}
+
+#define PROTO_ARITH(fn, slot, sym, overflow, op)                                               \
+    mor_obj *fn(mor_rt *rt, mor_obj *a, mor_obj *b)                                            \
+    {                                                                                          \
+        int64_t r;                                                                             \
+        if (MOR_LIKELY(proto_small_ints(a, b)) && !overflow(ival(a), ival(b), &r))             \
+            return mori_int_new(rt, r);                                                        \
+        if (proto_floats(a, b))                                                                \
+            return mori_float_new(rt, fval(a) op fval(b));                                     \
+        return proto_binary(rt, a, b, offsetof(mor_number_slots, slot), sym);                  \
+    }
+
+PROTO_ARITH(mori_add, add, "+", __builtin_add_overflow, +)
+MORI_EXPORT_AS(mor_add, mori_add);
+PROTO_ARITH(mor_sub, sub, "-", __builtin_sub_overflow, -)
+PROTO_ARITH(mor_mul, mul, "*", __builtin_mul_overflow, *)
+
+/* x // y and x % y with Python's floor rounding, for y not 0 or -1 (0
+ * raises, -1 may overflow: both are left to the int slots). */
+mor_obj *mor_floordiv(mor_rt *rt, mor_obj *a, mor_obj *b)
+{
+    if (MOR_LIKELY(proto_small_ints(a, b)) && (uint64_t)ival(b) + 1u > 1u) {
+        int64_t x = ival(a), y = ival(b), q = x / y;
+        if (x % y != 0 && ((x % y) ^ y) < 0)
+            q--;
+        return mori_int_new(rt, q);
+    }
+    return proto_binary(rt, a, b, offsetof(mor_number_slots, floordiv), "//");
+}
+
+mor_obj *mor_mod(mor_rt *rt, mor_obj *a, mor_obj *b)
+{
+    if (MOR_LIKELY(proto_small_ints(a, b)) && (uint64_t)ival(b) + 1u > 1u) {
+        int64_t y = ival(b), r = ival(a) % y;
+        if (r != 0 && (r ^ y) < 0)
+            r += y;
+        return mori_int_new(rt, r);
+    }
+    return proto_binary(rt, a, b, offsetof(mor_number_slots, mod), "%");
+}
+
 PROTO_BINARY(mor_truediv, truediv, "/")
 PROTO_BINARY(mor_pow, pow, "** or pow()")
 

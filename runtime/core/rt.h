@@ -80,6 +80,37 @@ static inline void mori_rt_make_static(mor_rt *rt, mor_obj *o)
     }
 }
 
+#ifndef MOR_BACKEND_BOEHM
+/* Link a consistent GC object into generation 0. */
+static inline void mori_gc_track(mor_rt *rt, mor_obj *o)
+{
+    MORI_CHECK(2, o, mori_is_gc(o) && !(o->flags & MORI_OF_TRACKED));
+    mori_gclist_append(&rt->gc.gens[0].head, mori_gc_head(o));
+    o->flags |= MORI_OF_TRACKED;
+}
+
+/* Take o off its list, if it is on one. */
+static inline void mori_gc_untrack(mor_rt *rt, mor_obj *o)
+{
+    (void)rt;
+    if (o->flags & MORI_OF_TRACKED) {
+        mori_gclist_remove(mori_gc_head(o));
+        o->flags &= ~MORI_OF_TRACKED;
+    }
+}
+#endif
+
+/* Recursion guard for call/repr/eq/compare/copy nesting: -1 + RecursionError
+ * ("maximum recursion depth exceeded" + what) past cfg.recursion_limit. */
+static inline int mori_enter(mor_rt *rt, const char *what)
+{
+    if (MOR_UNLIKELY(++rt->depth > rt->cfg.recursion_limit))
+        return mori_enter_failed(rt, what);
+    return 0;
+}
+
+static inline void mori_leave(mor_rt *rt) { rt->depth--; }
+
 /* ---- allocation helpers for pooled objects -------------------------------------
  * mori_obj_alloc/mori_gc_alloc (object.c) cover the general case; types that
  * take blocks from a pool use these to do the same bookkeeping inline. */

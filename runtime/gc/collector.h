@@ -123,9 +123,14 @@ static inline void mori_gc_revive(mor_obj *o) { (void)o; }
 /* ---- "track.c" ------------------------------------------------------------- */
 /* -1 when out of memory (libmor-boehm allocates its finalization queue). */
 MOR_INTERNAL int mori_gc_init(mor_rt *rt);
-/* Link a consistent GC object into generation 0. */
+/* mori_gc_track (link a consistent GC object into generation 0) and
+ * mori_gc_untrack (take it off its list, if it is on one) are inline in
+ * core/rt.h, which knows the runtime handle; under Boehm they are no-ops in
+ * gc/boehm.c. */
+#ifdef MOR_BACKEND_BOEHM
 MOR_INTERNAL void mori_gc_track(mor_rt *rt, mor_obj *o);
 MOR_INTERNAL void mori_gc_untrack(mor_rt *rt, mor_obj *o);
+#endif
 /* An object whose referents could be tracked: a GC object that is tracked, or
  * any GC object not yet examined (a fresh tuple). Used to decide whether a
  * container of it must be tracked (CPython's _PyObject_GC_MAY_BE_TRACKED). */

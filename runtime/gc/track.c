@@ -1,4 +1,5 @@
-/* runtime/gc/track.c: putting GC objects on and off the generation lists. */
+/* runtime/gc/track.c: the collector state of a new runtime, and which objects
+ * may become tracked. Tracking itself is inline (mori_gc_track, core/rt.h). */
 #include "../core/rt.h"
 
 int mori_gc_init(mor_rt *rt)
@@ -13,22 +14,6 @@ int mori_gc_init(mor_rt *rt)
     mori_gclist_init(&gc->parked);
     gc->enabled = true;
     return 0;
-}
-
-void mori_gc_track(mor_rt *rt, mor_obj *o)
-{
-    MOR_ASSERT_OBJ(o, mori_is_gc(o) && !(o->flags & MORI_OF_TRACKED));
-    mori_gclist_append(&rt->gc.gens[0].head, mori_gc_head(o));
-    o->flags |= MORI_OF_TRACKED;
-}
-
-void mori_gc_untrack(mor_rt *rt, mor_obj *o)
-{
-    (void)rt;
-    if (o->flags & MORI_OF_TRACKED) {
-        mori_gclist_remove(mori_gc_head(o));
-        o->flags &= ~MORI_OF_TRACKED;
-    }
 }
 
 /* An untracked mutable container may become tracked later (when it receives

@@ -20,7 +20,7 @@ typedef struct sum_state {
 /* total += o (a new reference taken over); -1 on error. */
 static int sum_add_obj(mor_rt *rt, sum_state *s, mor_obj *o)
 {
-    mor_obj *t = o ? mor_add(rt, s->total, o) : NULL;
+    mor_obj *t = o ? mori_add(rt, s->total, o) : NULL;
     mor_xdecref(rt, o);
     mor_decref(rt, s->total);
     s->total = t;
@@ -31,7 +31,7 @@ static int sum_flush_partial(mor_rt *rt, sum_state *s)
 {
     if (s->partial == 0)
         return 0;
-    mor_obj *p = mor_int(rt, s->partial);
+    mor_obj *p = mori_int_new(rt, s->partial);
     s->partial = 0;
     return sum_add_obj(rt, s, p);
 }
@@ -42,7 +42,7 @@ static int sum_to_obj(mor_rt *rt, sum_state *s)
     if (s->mode == SUM_INT && sum_flush_partial(rt, s) < 0)
         return -1;
     if (s->mode == SUM_FLOAT) {
-        s->total = mor_float(rt, s->ftotal);
+        s->total = mori_float_new(rt, s->ftotal);
         if (s->total == NULL)
             return -1;
     }
@@ -102,7 +102,7 @@ mor_obj *mor_sum(mor_rt *rt, mor_obj *iterable, mor_obj *start)
     mor_obj *it = mor_iter(rt, iterable);
     if (it == NULL)
         return NULL;
-    sum_state s = {SUM_OBJ, mor_newref(start ? start : mor_int(rt, 0)), 0, 0.0};
+    sum_state s = {SUM_OBJ, mor_newref(start ? start : mori_int_new(rt, 0)), 0, 0.0};
     if (mor_is_int(s.total)) {
         s.mode = SUM_INT;
     } else if (mor_is_float(s.total)) {
@@ -111,9 +111,17 @@ mor_obj *mor_sum(mor_rt *rt, mor_obj *iterable, mor_obj *start)
         mor_decref(rt, s.total);
         s.total = NULL;
     }
+    mori_next_fn next = mori_next_slot(it);
     int rc = 0;
     mor_obj *x;
-    while ((x = mor_next(rt, it)) != NULL) {
+    while ((x = next(rt, it)) != NULL) {
+        int64_t r; /* the hot case inline: a small int onto the int64 partial sum */
+        if (s.mode == SUM_INT && mori_int_is_plain_small(x) &&
+            !__builtin_add_overflow(s.partial, mori_int_small_value(x), &r)) {
+            s.partial = r;
+            mor_decref(rt, x);
+            continue;
+        }
         rc = sum_step(rt, &s, x);
         mor_decref(rt, x);
         if (rc < 0)
@@ -128,7 +136,7 @@ mor_obj *mor_sum(mor_rt *rt, mor_obj *iterable, mor_obj *start)
         mor_xdecref(rt, s.total);
         return NULL;
     }
-    return s.mode == SUM_FLOAT ? mor_float(rt, s.ftotal) : s.total;
+    return s.mode == SUM_FLOAT ? mori_float_new(rt, s.ftotal) : s.total;
 }
 
 /* min or max: the first item that no later one beats (op: MOR_LT for min). */
@@ -138,7 +146,7 @@ static mor_obj *minmax(mor_rt *rt, mor_obj *iterable, mor_cmp op, const char *na
     if (it == NULL)
         return NULL;
     mor_obj *best = NULL, *x;
-    while ((x = mor_next(rt, it)) != NULL) {
+    while ((x = mori_next(rt, it)) != NULL) {
         if (best == NULL) {
             best = x;
             continue;
@@ -178,8 +186,8 @@ static int anyall(mor_rt *rt, mor_obj *iterable, int want)
         return -1;
     int result = !want;
     mor_obj *x;
-    while ((x = mor_next(rt, it)) != NULL) {
-        int t = mor_is_true(rt, x);
+    while ((x = mori_next(rt, it)) != NULL) {
+        int t = mori_is_true(rt, x);
         mor_decref(rt, x);
         if (t < 0) {
             result = -1;

@@ -174,9 +174,60 @@ static mor_obj *gen_delegate_step(mor_rt *rt, mor_gen *g, mor_obj *sent, bool th
     } else if (sent != NULL && sent != mor_none(rt)) {
         mor_raise(rt, MOR_EXC_TYPE, "cannot send a value to a '%s' iterator", inner->type->name);
     } else {
-        r = mor_next(rt, inner);
+        r = mori_next(rt, inner);
     }
     mor_decref(rt, inner);
+    return r;
+}
+
+/* The resume loop of a RUNNING generator: steps its body (or the iterator it
+ * delegates to) until it yields (state SUSPENDED, the value returned) or ends
+ * (state CLOSED, NULL: with an exception pending it raised, else it returned,
+ * its value in g->value). stepped: the body was just stepped by the caller
+ * and returned NULL (gen_iternext's fast path). */
+static mor_obj *gen_run(mor_rt *rt, mor_gen *g, mor_obj *sent, bool throwing, bool stepped)
+{
+    mor_obj *r;
+    for (;;) {
+        if (!stepped) {
+            if (g->yieldfrom != NULL) {
+                mor_obj *result;
+                r = gen_delegate_step(rt, g, sent, throwing, &result);
+                if (r != NULL)
+                    break; /* the inner iterator's value is ours */
+                mor_obj *yf = g->yieldfrom;
+                g->yieldfrom = NULL;
+                mor_decref(rt, yf);
+                throwing = rt->exc != NULL; /* its error is raised at our yield from */
+                if (!throwing)
+                    mor_gen_set_return_(g, result ? result : mor_newref(mor_none(rt)));
+                else
+                    mor_xdecref(rt, result);
+                sent = NULL;
+            }
+            g->flags = (uint8_t)((g->flags & ~(MOR_GEN_FLAG_THROWN_ | MOR_GEN_FLAG_DELEGATE_)) |
+                                 (throwing ? MOR_GEN_FLAG_THROWN_ : 0));
+            r = g->fn(rt, g, sent);
+            if (r != NULL)
+                break;
+        }
+        stepped = false;
+        if (g->flags & MOR_GEN_FLAG_DELEGATE_) {
+            g->flags &= ~MOR_GEN_FLAG_DELEGATE_;
+            throwing = false;
+            sent = NULL;
+            continue;
+        }
+        /* ended: returned, or raised */
+        gen_release_state(rt, g);
+        if (mor_err_kind(rt) == MOR_EXC_STOP_ITERATION) { /* PEP 479 */
+            mor_err_clear(rt);
+            mor_raise(rt, MOR_EXC_RUNTIME, "generator raised StopIteration");
+        }
+        return NULL;
+    }
+    g->flags &= ~MOR_GEN_FLAG_THROWN_;
+    g->state = MOR_GEN_SUSPENDED;
     return r;
 }
 
@@ -197,45 +248,7 @@ static mor_obj *gen_resume(mor_rt *rt, mor_gen *g, mor_obj *sent, bool throwing)
         g->resume = MOR_GEN_UNWIND_; /* the body never runs: only its cleanup */
     g->state = MOR_GEN_RUNNING;
     mor_incref(&g->head); /* alive for the whole step, whatever the body drops */
-    mor_obj *r;
-    for (;;) {
-        if (g->yieldfrom != NULL) {
-            mor_obj *result;
-            r = gen_delegate_step(rt, g, sent, throwing, &result);
-            if (r != NULL)
-                break; /* the inner iterator's value is ours */
-            mor_obj *yf = g->yieldfrom;
-            g->yieldfrom = NULL;
-            mor_decref(rt, yf);
-            throwing = rt->exc != NULL; /* its error is raised at our yield from */
-            if (!throwing)
-                mor_gen_set_return_(g, result ? result : mor_newref(mor_none(rt)));
-            else
-                mor_xdecref(rt, result);
-            sent = NULL;
-        }
-        g->flags = (uint8_t)((g->flags & ~(MOR_GEN_FLAG_THROWN_ | MOR_GEN_FLAG_DELEGATE_)) |
-                             (throwing ? MOR_GEN_FLAG_THROWN_ : 0));
-        r = g->fn(rt, g, sent);
-        if (r != NULL)
-            break;
-        if (g->flags & MOR_GEN_FLAG_DELEGATE_) {
-            g->flags &= ~MOR_GEN_FLAG_DELEGATE_;
-            throwing = false;
-            sent = NULL;
-            continue;
-        }
-        /* ended: returned, or raised */
-        gen_release_state(rt, g);
-        if (mor_err_kind(rt) == MOR_EXC_STOP_ITERATION) { /* PEP 479 */
-            mor_err_clear(rt);
-            mor_raise(rt, MOR_EXC_RUNTIME, "generator raised StopIteration");
-        }
-        mor_decref(rt, &g->head);
-        return NULL;
-    }
-    g->flags &= ~MOR_GEN_FLAG_THROWN_;
-    g->state = MOR_GEN_SUSPENDED;
+    mor_obj *r = gen_run(rt, g, sent, throwing, false);
     mor_decref(rt, &g->head);
     return r;
 }
@@ -332,15 +345,39 @@ int mor_gen_close(mor_rt *rt, mor_obj *o)
 
 /* ---- slots ---------------------------------------------------------------------------------------- */
 
-static mor_obj *gen_iternext(mor_rt *rt, mor_obj *self)
+/* Drop the return value of a generator resumed by next: nobody asked for it. */
+static void gen_drop_value(mor_rt *rt, mor_gen *g)
 {
-    mor_gen *g = as_gen(self);
-    mor_obj *r = gen_resume(rt, g, NULL, false);
-    if (r == NULL && rt->exc == NULL && g->value != NULL) {
-        mor_obj *v = g->value; /* the return value: nobody asked for it */
+    if (rt->exc == NULL && g->value != NULL) {
+        mor_obj *v = g->value;
         g->value = NULL;
         mor_decref(rt, v);
     }
+}
+
+/* The common case inline: a generator suspended at a plain yield (no
+ * delegation) stepped once; anything else goes through gen_resume. */
+static mor_obj *gen_iternext(mor_rt *rt, mor_obj *self)
+{
+    mor_gen *g = as_gen(self);
+    mor_obj *r;
+    if (MOR_LIKELY(g->state == MOR_GEN_SUSPENDED && g->yieldfrom == NULL)) {
+        g->state = MOR_GEN_RUNNING;
+        mor_incref(self); /* alive for the whole step, whatever the body drops */
+        g->flags &= (uint8_t)~(MOR_GEN_FLAG_THROWN_ | MOR_GEN_FLAG_DELEGATE_);
+        r = g->fn(rt, g, NULL);
+        if (MOR_LIKELY(r != NULL))
+            g->state = MOR_GEN_SUSPENDED;
+        else if ((r = gen_run(rt, g, NULL, false, true)) == NULL)
+            gen_drop_value(rt, g);
+        mor_decref(rt, self);
+        return r;
+    }
+    mor_incref(self);
+    r = gen_resume(rt, g, NULL, false);
+    if (r == NULL)
+        gen_drop_value(rt, g);
+    mor_decref(rt, self);
     return r;
 }
 

@@ -84,7 +84,7 @@ static int range_contains(mor_rt *rt, mor_obj *self, mor_obj *x)
     if (mor_is_int(x))
         return 0; /* a big int is outside every int64 range */
     for (int64_t i = 0; i < r->len; i++) {
-        mor_obj *v = mor_int(rt, range_at(r, i));
+        mor_obj *v = mori_int_new(rt, range_at(r, i));
         if (v == NULL)
             return -1;
         int eq = mor_eq(rt, v, x);
@@ -107,7 +107,7 @@ static mor_obj *range_getitem(mor_rt *rt, mor_obj *self, mor_obj *key)
         mor_raise(rt, MOR_EXC_INDEX, "range object index out of range");
         return NULL;
     }
-    return mor_int(rt, range_at(r, i));
+    return mori_int_new(rt, range_at(r, i));
 }
 
 static mor_obj *range_slice(mor_rt *rt, mor_obj *self, int64_t start, int64_t stop, int64_t step,
@@ -209,7 +209,7 @@ static mor_obj *rangeiter_next(mor_rt *rt, mor_obj *self)
     it->left--;
     if (it->left > 0)
         it->next += it->step; /* never past the last value: no overflow */
-    return mor_int(rt, v);
+    return mori_int_new(rt, v);
 }
 
 static mor_obj *rangeiter_iter(mor_rt *rt, mor_obj *self)

@@ -105,10 +105,10 @@ static mor_obj *map_next(mor_rt *rt, mor_obj *self)
     tool_obj *o = (tool_obj *)self;
     if (o->a == NULL)
         return NULL;
-    mor_obj *x = mor_next(rt, o->a);
+    mor_obj *x = mori_next(rt, o->a);
     if (x == NULL)
         return tool_done(rt, self);
-    mor_obj *r = mor_call(rt, o->b, 1, &x);
+    mor_obj *r = mori_call(rt, o->b, 1, &x);
     mor_decref(rt, x);
     return r;
 }
@@ -152,15 +152,15 @@ static mor_obj *filter_next(mor_rt *rt, mor_obj *self)
     tool_obj *o = (tool_obj *)self;
     int want = self->type == &mori_filter_type;
     while (o->a != NULL) {
-        mor_obj *x = mor_next(rt, o->a);
+        mor_obj *x = mori_next(rt, o->a);
         if (x == NULL)
             return tool_done(rt, self);
         int t;
         if (o->b == NULL) {
-            t = mor_is_true(rt, x);
+            t = mori_is_true(rt, x);
         } else {
-            mor_obj *r = mor_call(rt, o->b, 1, &x);
-            t = r ? mor_is_true(rt, r) : -1;
+            mor_obj *r = mori_call(rt, o->b, 1, &x);
+            t = r ? mori_is_true(rt, r) : -1;
             mor_xdecref(rt, r);
         }
         if (t < 0) {
@@ -194,7 +194,7 @@ mor_obj *mor_islice(mor_rt *rt, mor_obj *iterable, int64_t start, int64_t stop, 
     int64_t left = -1;
     if (stop >= 0)
         left = stop > start ? (stop - start - 1) / step + 1 : 0;
-    mor_obj *s = mor_int(rt, step);
+    mor_obj *s = mori_int_new(rt, step);
     if (s == NULL)
         return NULL;
     mor_obj *it = tool_iter_of(rt, iterable);
@@ -216,12 +216,12 @@ static mor_obj *islice_next(mor_rt *rt, mor_obj *self)
     if (o->a == NULL || o->y == 0)
         return o->a ? tool_done(rt, self) : NULL;
     for (; o->x > 0; o->x--) {
-        mor_obj *skip = mor_next(rt, o->a);
+        mor_obj *skip = mori_next(rt, o->a);
         if (skip == NULL)
             return tool_done(rt, self);
         mor_decref(rt, skip);
     }
-    mor_obj *x = mor_next(rt, o->a);
+    mor_obj *x = mori_next(rt, o->a);
     if (x == NULL)
         return tool_done(rt, self);
     if (o->y > 0)
@@ -258,7 +258,7 @@ static mor_obj *chain_next(mor_rt *rt, mor_obj *self)
             if (o->b == NULL)
                 return NULL;
         }
-        mor_obj *x = mor_next(rt, o->b);
+        mor_obj *x = mori_next(rt, o->b);
         if (x != NULL || mor_err_kind(rt) != MOR_EXC_NONE)
             return x;
         mor_obj *cur = o->b;
@@ -288,11 +288,11 @@ static mor_obj *enumerate_next(mor_rt *rt, mor_obj *self)
     tool_obj *o = (tool_obj *)self;
     if (o->a == NULL)
         return NULL;
-    mor_obj *x = mor_next(rt, o->a);
+    mor_obj *x = mori_next(rt, o->a);
     if (x == NULL)
         return tool_done(rt, self);
     /* the count is x while it fits in int64, then an int object in b */
-    mor_obj *i = o->b != NULL ? mor_newref(o->b) : mor_int(rt, o->x);
+    mor_obj *i = o->b != NULL ? mor_newref(o->b) : mori_int_new(rt, o->x);
     if (i != NULL && (o->b != NULL || o->x == INT64_MAX)) {
         mor_obj *one = mor_int(rt, 1);
         mor_obj *next = mor_add(rt, i, one);
@@ -358,7 +358,7 @@ static mor_obj *zip_next(mor_rt *rt, mor_obj *self)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         its = mor_seq_items(o->a, &n); /* re-read: a call may have run a collection */
-        mor_obj *x = mor_next(rt, its[i]);
+        mor_obj *x = mori_next(rt, its[i]);
         if (x == NULL) {
             mori_gc_track(rt, t);
             mor_decref(rt, t);

@@ -9,8 +9,10 @@
 
 #include "../core/rt.h"
 
-/* A block of pool->blocksize bytes, uninitialised. NULL + MemoryError. */
-static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
+/* The hit path of mori_pool_take alone: a block, or NULL when the pool is
+ * empty or a hook is active; the caller then calls mori_pool_take_slow,
+ * best from an out-of-line function so that its hit path needs no frame. */
+static inline void *mori_pool_pop(mor_rt *rt, mori_pool *pool)
 {
     void *p = pool->head;
     if (MOR_LIKELY(p != NULL) && MOR_LIKELY(rt->mem.slow == 0)) {
@@ -19,7 +21,14 @@ static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
         pool->hits++;
         return p;
     }
-    return mori_pool_take_slow(rt, pool);
+    return NULL;
+}
+
+/* A block of pool->blocksize bytes, uninitialised. NULL + MemoryError. */
+static inline void *mori_pool_take(mor_rt *rt, mori_pool *pool)
+{
+    void *p = mori_pool_pop(rt, pool);
+    return MOR_LIKELY(p != NULL) ? p : mori_pool_take_slow(rt, pool);
 }
 
 static inline void mori_pool_give(mor_rt *rt, mori_pool *pool, void *p)

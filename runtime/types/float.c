@@ -11,15 +11,30 @@ static inline double float_value(const mor_obj *o) { return ((const mori_float *
 
 /* ---- public API ----------------------------------------------------------------------------- */
 
-mor_obj *mor_float(mor_rt *rt, double v)
+static inline mor_obj *float_init(mor_rt *rt, void *block, double v)
 {
-    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
-    if (MOR_UNLIKELY(block == NULL))
-        return NULL;
     mori_float *f = (mori_float *)mori_obj_adopt(rt, block, &mori_float_type);
     f->value = v;
     return &f->head;
 }
+
+static __attribute__((noinline)) mor_obj *float_new_slow(mor_rt *rt, double v)
+{
+    void *block = mori_pool_take_slow(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
+    return block ? float_init(rt, block, v) : NULL;
+}
+
+/* A pool pop; the pool's slow path is a tail call, so the hit path has no
+ * frame. */
+mor_obj *mori_float_new(mor_rt *rt, double v)
+{
+    void *block = mori_pool_pop(rt, &rt->mem.pools[MORI_POOL_FLOAT]);
+    if (MOR_UNLIKELY(block == NULL))
+        return float_new_slow(rt, v);
+    return float_init(rt, block, v);
+}
+
+MORI_EXPORT_AS(mor_float, mori_float_new);
 
 int mor_float_to_double(mor_rt *rt, mor_obj *o, double *out)
 {
@@ -169,21 +184,21 @@ static mor_obj *float_add(mor_rt *rt, mor_obj *a, mor_obj *b)
 {
     double x, y;
     int r = float_operands(rt, a, b, &x, &y);
-    return r == 1 ? mor_float(rt, x + y) : float_operands_failed(rt, r);
+    return r == 1 ? mori_float_new(rt, x + y) : float_operands_failed(rt, r);
 }
 
 static mor_obj *float_sub(mor_rt *rt, mor_obj *a, mor_obj *b)
 {
     double x, y;
     int r = float_operands(rt, a, b, &x, &y);
-    return r == 1 ? mor_float(rt, x - y) : float_operands_failed(rt, r);
+    return r == 1 ? mori_float_new(rt, x - y) : float_operands_failed(rt, r);
 }
 
 static mor_obj *float_mul(mor_rt *rt, mor_obj *a, mor_obj *b)
 {
     double x, y;
     int r = float_operands(rt, a, b, &x, &y);
-    return r == 1 ? mor_float(rt, x * y) : float_operands_failed(rt, r);
+    return r == 1 ? mori_float_new(rt, x * y) : float_operands_failed(rt, r);
 }
 
 static mor_obj *float_truediv(mor_rt *rt, mor_obj *a, mor_obj *b)
@@ -196,7 +211,7 @@ static mor_obj *float_truediv(mor_rt *rt, mor_obj *a, mor_obj *b)
         mor_raise(rt, MOR_EXC_ZERO_DIVISION, "float division by zero");
         return NULL;
     }
-    return mor_float(rt, x / y);
+    return mori_float_new(rt, x / y);
 }
 
 /* Floored division of x by y (y != 0): *q = floor(x / y) computed without the
@@ -238,7 +253,7 @@ static mor_obj *float_floordiv(mor_rt *rt, mor_obj *a, mor_obj *b)
     }
     double q, m;
     float_divmod(x, y, &q, &m);
-    return mor_float(rt, q);
+    return mori_float_new(rt, q);
 }
 
 static mor_obj *float_mod(mor_rt *rt, mor_obj *a, mor_obj *b)
@@ -253,7 +268,7 @@ static mor_obj *float_mod(mor_rt *rt, mor_obj *a, mor_obj *b)
     }
     double q, m;
     float_divmod(x, y, &q, &m);
-    return mor_float(rt, m);
+    return mori_float_new(rt, m);
 }
 
 /* C99's pow (Annex F) already agrees with Python on every special value
@@ -274,7 +289,7 @@ mor_obj *mori_float_pow(mor_rt *rt, double x, double y)
         mor_raise(rt, MOR_EXC_OVERFLOW, "(34, 'Numerical result out of range')");
         return NULL;
     }
-    return mor_float(rt, r);
+    return mori_float_new(rt, r);
 }
 
 static mor_obj *float_pow(mor_rt *rt, mor_obj *a, mor_obj *b)
@@ -284,7 +299,7 @@ static mor_obj *float_pow(mor_rt *rt, mor_obj *a, mor_obj *b)
     return r == 1 ? mori_float_pow(rt, x, y) : float_operands_failed(rt, r);
 }
 
-static mor_obj *float_neg(mor_rt *rt, mor_obj *a) { return mor_float(rt, -float_value(a)); }
+static mor_obj *float_neg(mor_rt *rt, mor_obj *a) { return mori_float_new(rt, -float_value(a)); }
 
 static int float_truth(mor_rt *rt, mor_obj *a)
 {

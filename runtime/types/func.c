@@ -62,7 +62,7 @@ static mor_obj *func_call(mor_rt *rt, mor_obj *self, size_t nargs, mor_obj *cons
     mor_obj *data = f->data ? mor_newref(f->data) : mor_none(rt);
     mor_obj *r = f->fn(rt, data, nargs, args);
     mor_decref(rt, data);
-    MOR_ASSERT((r == NULL) == (mor_err_kind(rt) != MOR_EXC_NONE));
+    MOR_ASSERT((r == NULL) == (rt->exc != NULL));
     return r;
 }
 

@@ -14,18 +14,30 @@ static inline bool int_check(const mor_obj *o)
 
 /* ---- allocation and the small-int cache ----------------------------------------------------- */
 
-/* A fresh small-form int: a pool pop and the bookkeeping of mori_obj_alloc. */
-static inline mor_obj *int_alloc_small(mor_rt *rt, int64_t v)
+static inline mor_obj *int_init_small(mor_rt *rt, void *block, int64_t v)
 {
-    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_INT]);
-    if (MOR_UNLIKELY(block == NULL))
-        return NULL;
     mori_int *o = (mori_int *)mori_obj_adopt(rt, block, &mori_int_type);
     o->value = v;
     return &o->head;
 }
 
-mor_obj *mor_int(mor_rt *rt, int64_t v)
+static __attribute__((noinline)) mor_obj *int_alloc_small_slow(mor_rt *rt, int64_t v)
+{
+    void *block = mori_pool_take_slow(rt, &rt->mem.pools[MORI_POOL_INT]);
+    return block ? int_init_small(rt, block, v) : NULL;
+}
+
+/* A fresh small-form int: a pool pop and the bookkeeping of mori_obj_alloc;
+ * the pool's slow path is a tail call, so the hit path has no frame. */
+static inline mor_obj *int_alloc_small(mor_rt *rt, int64_t v)
+{
+    void *block = mori_pool_pop(rt, &rt->mem.pools[MORI_POOL_INT]);
+    if (MOR_UNLIKELY(block == NULL))
+        return int_alloc_small_slow(rt, v);
+    return int_init_small(rt, block, v);
+}
+
+mor_obj *mori_int_new(mor_rt *rt, int64_t v)
 {
     /* one unsigned compare checks both bounds */
     uint64_t i = (uint64_t)v - (uint64_t)rt->small_min;
@@ -33,6 +45,8 @@ mor_obj *mor_int(mor_rt *rt, int64_t v)
         return &((mori_int *)rt->small_ints)[i].head;
     return int_alloc_small(rt, v);
 }
+
+MORI_EXPORT_AS(mor_int, mori_int_new);
 
 /* The cache is one funnel block of mori_int objects, immortal and owned by the
  * runtime; rt.c has checked that the configured range is sane. */
@@ -104,7 +118,7 @@ int64_t mori_hash_double(double v)
 mor_obj *mor_int_from_u64(mor_rt *rt, uint64_t v)
 {
     if (v <= (uint64_t)INT64_MAX)
-        return mor_int(rt, (int64_t)v);
+        return mori_int_new(rt, (int64_t)v);
     return mori_bigint_from_mag(rt, 1, &v, 1);
 }
 
@@ -323,7 +337,7 @@ static mor_obj *int_add(mor_rt *rt, mor_obj *a, mor_obj *b)
     int64_t r;
     if (MOR_LIKELY(mori_int_is_small(a) && mori_int_is_small(b)) &&
         !__builtin_add_overflow(mori_int_small_value(a), mori_int_small_value(b), &r))
-        return mor_int(rt, r);
+        return mori_int_new(rt, r);
     if (!int_check(a) || !int_check(b))
         return mor_not_implemented(rt);
     return mori_bigint_add(rt, a, b);
@@ -334,7 +348,7 @@ static mor_obj *int_sub(mor_rt *rt, mor_obj *a, mor_obj *b)
     int64_t r;
     if (MOR_LIKELY(mori_int_is_small(a) && mori_int_is_small(b)) &&
         !__builtin_sub_overflow(mori_int_small_value(a), mori_int_small_value(b), &r))
-        return mor_int(rt, r);
+        return mori_int_new(rt, r);
     if (!int_check(a) || !int_check(b))
         return mor_not_implemented(rt);
     return mori_bigint_sub(rt, a, b);
@@ -345,7 +359,7 @@ static mor_obj *int_mul(mor_rt *rt, mor_obj *a, mor_obj *b)
     int64_t r;
     if (MOR_LIKELY(mori_int_is_small(a) && mori_int_is_small(b)) &&
         !__builtin_mul_overflow(mori_int_small_value(a), mori_int_small_value(b), &r))
-        return mor_int(rt, r);
+        return mori_int_new(rt, r);
     if (!int_check(a) || !int_check(b))
         return mor_not_implemented(rt);
     return mori_bigint_mul(rt, a, b);
@@ -363,7 +377,7 @@ static mor_obj *int_floordiv(mor_rt *rt, mor_obj *a, mor_obj *b)
             int64_t q = x / y;
             if (x % y != 0 && ((x % y) ^ y) < 0) /* C truncates; Python floors */
                 q--;
-            return mor_int(rt, q);
+            return mori_int_new(rt, q);
         }
     }
     if (!int_check(a) || !int_check(b))
@@ -380,11 +394,11 @@ static mor_obj *int_mod(mor_rt *rt, mor_obj *a, mor_obj *b)
             return NULL;
         }
         if (y == -1) /* INT64_MIN % -1 traps in C */
-            return mor_int(rt, 0);
+            return mori_int_new(rt, 0);
         int64_t r = x % y;
         if (r != 0 && (r ^ y) < 0) /* the remainder takes the divisor's sign */
             r += y;
-        return mor_int(rt, r);
+        return mori_int_new(rt, r);
     }
     if (!int_check(a) || !int_check(b))
         return mor_not_implemented(rt);
@@ -405,14 +419,14 @@ static mor_obj *int_truediv(mor_rt *rt, mor_obj *a, mor_obj *b)
         }
         if (x >= -INT_EXACT_DOUBLE && x <= INT_EXACT_DOUBLE && y >= -INT_EXACT_DOUBLE &&
             y <= INT_EXACT_DOUBLE)
-            return mor_float(rt, (double)x / (double)y);
+            return mori_float_new(rt, (double)x / (double)y);
     }
     if (!int_check(a) || !int_check(b))
         return mor_not_implemented(rt);
     double r;
     if (mori_bigint_truediv(rt, a, b, &r) < 0)
         return NULL;
-    return mor_float(rt, r);
+    return mori_float_new(rt, r);
 }
 
 /* int ** int: exact for a non-negative exponent; a negative one gives the
@@ -434,7 +448,7 @@ static mor_obj *int_pow(mor_rt *rt, mor_obj *a, mor_obj *b)
                 break;
             e >>= 1;
             if (e == 0)
-                return mor_int(rt, r);
+                return mori_int_new(rt, r);
             if (__builtin_mul_overflow(base, base, &base))
                 break;
         }
@@ -445,7 +459,7 @@ static mor_obj *int_pow(mor_rt *rt, mor_obj *a, mor_obj *b)
 static mor_obj *int_neg(mor_rt *rt, mor_obj *a)
 {
     if (mori_int_is_small(a) && mori_int_small_value(a) != INT64_MIN)
-        return mor_int(rt, -mori_int_small_value(a));
+        return mori_int_new(rt, -mori_int_small_value(a));
     return mori_bigint_neg(rt, a);
 }
 

@@ -10,31 +10,42 @@ static inline mori_list *as_list(mor_obj *o) { return (mori_list *)o; }
 /* Invariant: 0 <= size <= allocated; items has `allocated` slots (NULL when
  * allocated == 0); items[0..size) are owned references, never NULL. */
 
-mor_obj *mori_list_new(mor_rt *rt, size_t n)
+/* A tracked list shell from the pool owning `items` (allocated slots, may be
+ * NULL), size 0; NULL + MemoryError (items are then the caller's). */
+static inline __attribute__((always_inline)) mor_obj *list_shell(mor_rt *rt, mor_obj **items,
+                                                                  size_t allocated)
+{
+    mori_gc_safepoint(rt);
+    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_LIST]);
+    if (MOR_UNLIKELY(block == NULL))
+        return NULL;
+    mor_obj *o = mori_gc_adopt(rt, block, &mori_list_type);
+    mori_list *l = as_list(o);
+    l->size = 0;
+    l->items = items;
+    l->allocated = (int64_t)allocated;
+    mori_gc_track(rt, o);
+    return o;
+}
+
+static mor_obj *list_new_sized(mor_rt *rt, size_t n)
 {
     if (n > (size_t)INT64_MAX / sizeof(mor_obj *)) {
         mor_raise(rt, MOR_EXC_MEMORY, "list of %zu items is too large", n);
         return NULL;
     }
-    mor_obj **items = NULL;
-    if (n > 0) {
-        items = mori_mem_alloc(rt, n * sizeof(mor_obj *), MORI_MEM_BUFFER);
-        if (items == NULL)
-            return NULL;
-    }
-    mori_gc_safepoint(rt);
-    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_LIST]);
-    if (block == NULL) {
-        mori_mem_free(rt, items, n * sizeof(mor_obj *), MORI_MEM_BUFFER);
+    mor_obj **items = mori_mem_alloc(rt, n * sizeof(mor_obj *), MORI_MEM_BUFFER);
+    if (items == NULL)
         return NULL;
-    }
-    mor_obj *o = mori_gc_adopt(rt, block, &mori_list_type);
-    mori_list *l = as_list(o);
-    l->size = 0;
-    l->items = items;
-    l->allocated = (int64_t)n;
-    mori_gc_track(rt, o);
+    mor_obj *o = list_shell(rt, items, n);
+    if (o == NULL)
+        mori_mem_free(rt, items, n * sizeof(mor_obj *), MORI_MEM_BUFFER);
     return o;
+}
+
+mor_obj *mori_list_new(mor_rt *rt, size_t n)
+{
+    return n == 0 ? list_shell(rt, NULL, 0) : list_new_sized(rt, n);
 }
 
 int mori_list_resize(mor_rt *rt, mor_obj *o, int64_t newsize)
@@ -84,7 +95,9 @@ static int list_check(mor_rt *rt, mor_obj *l, const char *fn)
 
 mor_obj *mor_list(mor_rt *rt, size_t n, ...)
 {
-    mor_obj *o = mori_list_new(rt, n);
+    if (n == 0) /* no argument list to walk */
+        return list_shell(rt, NULL, 0);
+    mor_obj *o = list_new_sized(rt, n);
     if (o == NULL)
         return NULL;
     mori_list *l = as_list(o);
@@ -259,12 +272,22 @@ int mor_list_sort(mor_rt *rt, mor_obj *o)
 
 /* ---- slots -------------------------------------------------------------------------------- */
 
-static void list_dealloc(mor_rt *rt, mor_obj *self)
+static __attribute__((noinline)) void list_dealloc_items(mor_rt *rt, mor_obj *self)
 {
     mori_list *l = as_list(self);
     for (int64_t i = l->size; i-- > 0;)
         mor_decref(rt, l->items[i]);
     mori_mem_free(rt, l->items, (size_t)l->allocated * sizeof(mor_obj *), MORI_MEM_BUFFER);
+    mori_pool_give(rt, &rt->mem.pools[MORI_POOL_LIST], mori_gc_release(rt, self));
+}
+
+/* A list that never had items (no buffer) is just its shell: no frame. */
+static void list_dealloc(mor_rt *rt, mor_obj *self)
+{
+    if (as_list(self)->items != NULL) {
+        list_dealloc_items(rt, self);
+        return;
+    }
     mori_pool_give(rt, &rt->mem.pools[MORI_POOL_LIST], mori_gc_release(rt, self));
 }
 

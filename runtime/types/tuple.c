@@ -9,29 +9,45 @@
 
 static size_t tuple_bytes(size_t n) { return sizeof(mori_tuple) + n * sizeof(mor_obj *); }
 
+/* A tuple of 1..MORI_TUPLE_POOLS items from its pool, untracked, its items
+ * NOT initialised: for callers that fill every item before anything can see
+ * the tuple (no allocation, no call in between). */
+static inline mor_obj *tuple_take(mor_rt *rt, size_t n)
+{
+    mori_gc_safepoint(rt);
+    void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_TUPLE0 + n - 1]);
+    if (MOR_UNLIKELY(block == NULL))
+        return NULL;
+    mor_obj *o = mori_gc_adopt(rt, block, &mori_tuple_type);
+    ((mori_tuple *)o)->v.size = (int64_t)n;
+    return o;
+}
+
+static mor_obj *tuple_alloc_big(mor_rt *rt, size_t n)
+{
+    if (n > (SIZE_MAX - sizeof(mori_tuple)) / sizeof(mor_obj *) / 2) {
+        mor_raise(rt, MOR_EXC_MEMORY, "tuple of %zu items is too large", n);
+        return NULL;
+    }
+    mor_obj *o = mori_gc_alloc(rt, &mori_tuple_type, tuple_bytes(n));
+    if (o != NULL)
+        ((mori_tuple *)o)->v.size = (int64_t)n;
+    return o;
+}
+
+/* Any size > 0, items not initialised. */
+static inline __attribute__((always_inline)) mor_obj *tuple_alloc(mor_rt *rt, size_t n)
+{
+    return MOR_LIKELY(n <= MORI_TUPLE_POOLS) ? tuple_take(rt, n) : tuple_alloc_big(rt, n);
+}
+
 mor_obj *mori_tuple_new(mor_rt *rt, size_t n)
 {
     if (n == 0)
         return rt->empty_tuple; /* immortal: no incref needed */
-    mor_obj *o;
-    if (n <= MORI_TUPLE_POOLS) {
-        mori_gc_safepoint(rt);
-        void *block = mori_pool_take(rt, &rt->mem.pools[MORI_POOL_TUPLE0 + n - 1]);
-        if (block == NULL)
-            return NULL;
-        o = mori_gc_adopt(rt, block, &mori_tuple_type);
-    } else {
-        if (n > (SIZE_MAX - sizeof(mori_tuple)) / sizeof(mor_obj *) / 2) {
-            mor_raise(rt, MOR_EXC_MEMORY, "tuple of %zu items is too large", n);
-            return NULL;
-        }
-        o = mori_gc_alloc(rt, &mori_tuple_type, tuple_bytes(n));
-        if (o == NULL)
-            return NULL;
-    }
-    mori_tuple *t = (mori_tuple *)o;
-    t->v.size = (int64_t)n;
-    memset(t->items, 0, n * sizeof(mor_obj *));
+    mor_obj *o = tuple_alloc(rt, n);
+    if (o != NULL)
+        memset(((mori_tuple *)o)->items, 0, n * sizeof(mor_obj *));
     return o;
 }
 
@@ -61,9 +77,11 @@ mor_obj *mor_tuple_from(mor_rt *rt, size_t n, mor_obj *const *items)
         mor_raise(rt, MOR_EXC_TYPE, "mor_tuple_from: %zu items but no item array", n);
         return NULL;
     }
-    mor_obj *o = mori_tuple_new(rt, n);
-    if (o == NULL || n == 0)
-        return o;
+    if (n == 0)
+        return rt->empty_tuple;
+    mor_obj *o = tuple_alloc(rt, n);
+    if (o == NULL)
+        return NULL;
     mori_tuple *t = (mori_tuple *)o;
     for (size_t i = 0; i < n; i++) {
         MOR_ASSERT(items[i] != NULL);
@@ -73,16 +91,30 @@ mor_obj *mor_tuple_from(mor_rt *rt, size_t n, mor_obj *const *items)
     return o;
 }
 
+static __attribute__((noinline)) void tuple_fill_va(mor_obj **items, size_t n, va_list ap)
+{
+    for (size_t i = 0; i < n; i++)
+        items[i] = mor_newref(va_arg(ap, mor_obj *));
+}
+
 mor_obj *mor_tuple(mor_rt *rt, size_t n, ...)
 {
-    mor_obj *o = mori_tuple_new(rt, n);
-    if (o == NULL || n == 0)
-        return o;
-    mori_tuple *t = (mori_tuple *)o;
+    if (n == 0)
+        return rt->empty_tuple;
+    mor_obj *o = tuple_alloc(rt, n);
+    if (o == NULL)
+        return NULL;
+    mor_obj **items = ((mori_tuple *)o)->items;
     va_list ap;
     va_start(ap, n);
-    for (size_t i = 0; i < n; i++)
-        t->items[i] = mor_newref(va_arg(ap, mor_obj *));
+    if (n == 2) { /* the common pair: two loads from the register save area */
+        mor_obj *a = va_arg(ap, mor_obj *);
+        mor_obj *b = va_arg(ap, mor_obj *);
+        items[0] = mor_newref(a);
+        items[1] = mor_newref(b);
+    } else {
+        tuple_fill_va(items, n, ap);
+    }
     va_end(ap);
     mori_gc_track(rt, o);
     return o;
@@ -109,16 +141,45 @@ mor_obj *const *mor_seq_items(const mor_obj *o, size_t *n)
 
 /* ---- slots ------------------------------------------------------------------------------ */
 
-static void tuple_dealloc(mor_rt *rt, mor_obj *self)
+static inline __attribute__((always_inline)) void tuple_free_block(mor_rt *rt, mor_obj *self)
 {
-    mori_tuple *t = (mori_tuple *)self;
-    size_t n = (size_t)t->v.size;
-    for (size_t i = n; i-- > 0;)
-        mor_xdecref(rt, t->items[i]);
-    if (n - 1 < MORI_TUPLE_POOLS)
+    size_t n = (size_t)((mori_tuple *)self)->v.size;
+    if (MOR_LIKELY(n - 1 < MORI_TUPLE_POOLS)) /* not 0: () is never pooled */
         mori_pool_give(rt, &rt->mem.pools[MORI_POOL_TUPLE0 + n - 1], mori_gc_release(rt, self));
     else
         mori_gc_free(rt, self, tuple_bytes(n));
+}
+
+/* Release items[0..n) from the last, as mor_decref does (they may die). */
+static __attribute__((noinline)) void tuple_dealloc_rest(mor_rt *rt, mor_obj *self, size_t n)
+{
+    mori_tuple *t = (mori_tuple *)self;
+    for (size_t i = n; i-- > 0;)
+        mor_xdecref(rt, t->items[i]);
+    tuple_free_block(rt, self);
+}
+
+/* Items that only lose a reference (or are immortal) are released in a loop
+ * that calls nothing; the first item whose count would reach 0 (or is
+ * already 0: mor_decref reports it) hands the rest, itself included, to
+ * tuple_dealloc_rest. So a tuple whose items outlive it needs no frame. */
+static void tuple_dealloc(mor_rt *rt, mor_obj *self)
+{
+    mori_tuple *t = (mori_tuple *)self;
+    for (size_t i = (size_t)t->v.size; i-- > 0;) {
+        mor_obj *x = t->items[i];
+        if (x == NULL)
+            continue;
+        uint32_t c = x->refcnt;
+        if (c == MOR_REFCNT_IMMORTAL)
+            continue;
+        if (MOR_UNLIKELY(c <= 1)) {
+            tuple_dealloc_rest(rt, self, i + 1);
+            return;
+        }
+        x->refcnt = c - 1;
+    }
+    tuple_free_block(rt, self);
 }
 
 static int tuple_traverse(mor_obj *self, mor_visit_fn visit, void *arg)

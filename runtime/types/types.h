@@ -39,6 +39,15 @@ static inline bool mori_int_is_small(const mor_obj *o)
 }
 static inline int64_t mori_int_small_value(const mor_obj *o) { return ((const mori_int *)o)->value; }
 
+/* mor_int and mor_float under their hidden names (no PLT hop). */
+MOR_INTERNAL mor_obj *mori_int_new(mor_rt *rt, int64_t v);
+MOR_INTERNAL mor_obj *mori_float_new(mor_rt *rt, double v);
+/* an int in the small form, not a bool: what the arithmetic fast paths take */
+static inline bool mori_int_is_plain_small(const mor_obj *o)
+{
+    return o->type == &mori_int_type && !(o->flags & MORI_INT_BIG);
+}
+
 MOR_INTERNAL int mori_int_init(mor_rt *rt); /* the small-int cache */
 MOR_INTERNAL void mori_int_fini(mor_rt *rt);
 /* An integer index from an int or bool; TypeError "<what> must be integers
