@@ -305,6 +305,17 @@ void mori_trace_free(mor_rt *rt, void *p)
     t->traces[hole].ptr = 0;
 }
 
+const mori_trace_ent *mori_trace_find(const mori_tracer *t, const void *p)
+{
+    if (t == NULL || t->traces == NULL)
+        return NULL;
+    for (size_t i = trace_slot((uintptr_t)p, t->tmask); t->traces[i].ptr != 0;
+         i = (i + 1) & t->tmask)
+        if (t->traces[i].ptr == (uintptr_t)p)
+            return &t->traces[i];
+    return NULL;
+}
+
 const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos)
 {
     for (size_t i = *pos; t->traces != NULL && i <= t->tmask; i++) {

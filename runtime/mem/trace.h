@@ -81,6 +81,8 @@ typedef struct mori_tracer {
 MOR_INTERNAL void mori_trace_alloc(mor_rt *rt, void *p, size_t n);
 MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p);
 MOR_INTERNAL void mori_trace_fini(mor_rt *rt);
+/* The live trace of the block at p, or NULL (not traced, or freed). */
+MOR_INTERNAL const mori_trace_ent *mori_trace_find(const mori_tracer *t, const void *p);
 /* Iterate the live traces: *pos starts at 0; NULL at the end. */
 MOR_INTERNAL const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos);
 
