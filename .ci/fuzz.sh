@@ -24,7 +24,7 @@ if ! CC=clang meson setup "$DIR" -Dfuzz=true -Dallocator=malloc -Ddebug_level=3 
 fi
 mkdir -p "$DIR/corpus"
 cp tests/fuzz/corpus/* "$DIR/corpus/"
-"$DIR/tests/fuzz/fuzz_graph" -max_total_time="$SECS" -max_len=1024 -timeout=60 \
+"$DIR/tests/fuzz/fuzz_graph" -max_total_time="$SECS" -max_len=512 -len_control=0 -timeout=60 \
     -print_final_stats=1 -artifact_prefix="$DIR/" "$DIR/corpus" >"$OUT/fuzz.log" 2>&1
 rc=$?
 grep -E '^#[0-9]+ +(INITED|DONE|pulse)|^stat::|ERROR|graph fuzz:|SUMMARY' "$OUT/fuzz.log" | tail -25

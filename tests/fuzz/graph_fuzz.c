@@ -297,49 +297,15 @@ static mor_obj *fz_fin_callback(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj
 
 /* ---- liveness, as the tracer sees it -------------------------------------------------------- */
 
-typedef struct fz_block {
-    uintptr_t ptr;
-    int32_t line;
-} fz_block;
-
-static fz_block *fz_blocks;
-static size_t fz_nblocks, fz_capblocks;
-
-static int fz_block_cmp(const void *a, const void *b)
-{
-    uintptr_t x = ((const fz_block *)a)->ptr, y = ((const fz_block *)b)->ptr;
-    return x < y ? -1 : x > y;
-}
-
-/* The traced blocks made under the node frame, sorted by address. */
-static void fz_scan_blocks(void)
-{
-    const mori_tracer *t = fz_g.rt->tracer;
-    const mori_trace_ent *e;
-    size_t pos = 0;
-    fz_nblocks = 0;
-    while ((e = mori_trace_next(t, &pos)) != NULL) {
-        const mori_tb *tb = e->tb;
-        if (tb->nframes == 0 || tb->frames[0].ip != 0 || strcmp(tb->frames[0].file, FZ_FRAME) != 0)
-            continue;
-        if (fz_nblocks == fz_capblocks) {
-            fz_capblocks = fz_capblocks ? 2 * fz_capblocks : 1024;
-            fz_blocks = realloc(fz_blocks, fz_capblocks * sizeof(fz_block));
-            FZ_CHECK(fz_blocks != NULL, "out of memory");
-        }
-        fz_blocks[fz_nblocks++] = (fz_block){e->ptr, tb->frames[0].line};
-    }
-    if (fz_nblocks > 1)
-        qsort(fz_blocks, fz_nblocks, sizeof(fz_block), fz_block_cmp);
-}
-
+/* Is node i's block still the one made under its tagged frame? */
 static bool fz_rt_alive(int i)
 {
-    if (fz_nblocks == 0)
+    const mori_trace_ent *e = mori_trace_find(fz_g.rt->tracer, mori_gc_head(fz_g.obj[i]));
+    if (e == NULL)
         return false;
-    fz_block key = {(uintptr_t)mori_gc_head(fz_g.obj[i]), 0};
-    const fz_block *b = bsearch(&key, fz_blocks, fz_nblocks, sizeof(fz_block), fz_block_cmp);
-    return b != NULL && b->line == fz_g.line[i];
+    const mori_tb *tb = e->tb;
+    return tb->nframes > 0 && tb->frames[0].ip == 0 && strcmp(tb->frames[0].file, FZ_FRAME) == 0 &&
+           tb->frames[0].line == fz_g.line[i];
 }
 
 /* ---- settling an op ------------------------------------------------------------------------------ */
@@ -387,7 +353,6 @@ void fz_settle(fz_mask expect, fz_mask u)
     FZ_CHECK(mor_err_kind(rt) == MOR_EXC_NONE, "exception left pending: %s: %s",
              mor_exc_name(mor_err_kind(rt)), mor_err_message(rt));
     fz_mask alive = fz_alive(m);
-    fz_scan_blocks();
     for (fz_mask t = alive; t != 0; t &= t - 1) {
         int i = __builtin_ctzll(t);
         bool want = (expect & FZ_BIT(i)) != 0;
