@@ -21,7 +21,15 @@
  *  12 clear     empty the resurrection list
  *  13 gen       generator a: b&1 close, else next
  *  14 inspect   repr, eq, hash, deep_sizeof and referents of node a
- * A node operand byte picks among the nodes alive in the model. */
+ * A node operand byte picks among the nodes alive in the model.
+ *
+ * Two modes, chosen by the top bit of the first byte. Exact (0): automatic
+ * collection is off, and after every op the nodes alive must be exactly
+ * those the model predicts. Automatic (1): the collector runs on its own
+ * thresholds (t0 from bits 4-6 of that byte), at any GC allocation inside any
+ * op, so only soundness is checked: no node the harness can reach dies, every
+ * dead node was finalized, weakrefs and finalize agree with deaths, and at
+ * the end everything is freed. */
 #ifndef FUZZ_HARNESS_H
 #define FUZZ_HARNESS_H
 
@@ -75,8 +83,11 @@ typedef struct fz_state {
     fz_wref w[FZ_MAXW];
     fz_fin f[FZ_MAXF];
     mor_obj *s[FZ_MAXS];
-    bool in_collect;
-    fz_mask u;   /* the unreachable set of the running collection */
+    bool auto_gc;    /* the automatic mode */
+    bool in_collect; /* an explicit collection (fz_op_collect) is running */
+    bool in_gc;      /* any collection is running (seen by a gc callback) */
+    fz_mask u;       /* exact mode: the unreachable set of the running collection */
+    fz_mask reach0;  /* automatic mode: what the harness reached when it started */
     int closing; /* the generator the harness is closing, or -1 */
     bool flush;  /* a failed deepcopy left garbage the model does not know */
     int32_t serial;

@@ -24,10 +24,11 @@ static mor_obj *fz_make_tuple(fz_node *x, uint8_t b, uint8_t c)
         if (t < 0)
             break;
         x->e[x->n++] = (int8_t)t;
-        items[n++] = fz_g.obj[t];
+        items[n++] = mor_newref(fz_g.obj[t]);
     }
     mor_obj *o = mor_tuple_from(rt, (size_t)n, items);
-    mor_decref(rt, items[0]);
+    for (int j = 0; j < n; j++)
+        mor_decref(rt, items[j]);
     return o;
 }
 
@@ -228,11 +229,13 @@ static void op_weakref(uint8_t a, uint8_t b, uint8_t c)
     if (i < 0 || k == FZ_MAXW)
         return;
     bool cb = b & 1;
-    mor_obj *ref = mor_weakref(rt, fz_g.obj[i], cb ? fz_g.wr_cb : NULL);
+    mor_obj *target = mor_newref(fz_g.obj[i]);
+    mor_obj *ref = mor_weakref(rt, target, cb ? fz_g.wr_cb : NULL);
     if (!fz_weakrefable(i)) {
         FZ_CHECK(ref == NULL && mor_err_kind(rt) == MOR_EXC_TYPE, "weakref to a %s",
                  fz_kind_names[fz_g.m.n[i].kind]);
         mor_err_clear(rt);
+        mor_decref(rt, target);
         return;
     }
     FZ_CHECK(ref != NULL, "weakref: %s", mor_err_message(rt));
@@ -242,6 +245,7 @@ static void op_weakref(uint8_t a, uint8_t b, uint8_t c)
             FZ_CHECK(w->ref == ref, "two callback-less weakrefs to node %d are not shared", i);
     }
     fz_g.w[k] = (fz_wref){ref, i, cb, (b >> 1) & 1, c, false, 0};
+    mor_decref(rt, target); /* last: the target may die here, and call back */
 }
 
 static void op_unweak(uint8_t a)
@@ -271,16 +275,19 @@ static void op_finalize(uint8_t a, uint8_t b, uint8_t c)
     mor_obj *idx = mor_int(rt, k);
     mor_obj *args = mor_tuple(rt, 1, idx);
     mor_decref(rt, idx);
-    mor_obj *fo = mor_finalize(rt, fz_g.obj[i], fz_g.fin_fn, args);
+    mor_obj *target = mor_newref(fz_g.obj[i]);
+    mor_obj *fo = mor_finalize(rt, target, fz_g.fin_fn, args);
     mor_decref(rt, args);
     if (!fz_weakrefable(i)) {
         FZ_CHECK(fo == NULL && mor_err_kind(rt) == MOR_EXC_TYPE, "finalize of a %s",
                  fz_kind_names[fz_g.m.n[i].kind]);
         mor_err_clear(rt);
+        mor_decref(rt, target);
         return;
     }
     FZ_CHECK(fo != NULL, "mor_finalize: %s", mor_err_message(rt));
     *f = (fz_fin){fo, i, b & 1, c, false, false, false, 0};
+    mor_decref(rt, target);
 }
 
 static void op_detach(uint8_t a)
@@ -328,10 +335,11 @@ static void op_freeze(uint8_t a)
 
 static void op_clear_r(void)
 {
+    mor_obj *fresh = mor_list(fz_g.rt, 0); /* first: making it may run a collection */
+    FZ_CHECK(fresh != NULL, "new resurrection list");
     mor_obj *old = fz_g.R;
     fz_g.m.nr = 0;
-    fz_g.R = mor_list(fz_g.rt, 0);
-    FZ_CHECK(fz_g.R != NULL, "new resurrection list");
+    fz_g.R = fresh;
     mor_decref(fz_g.rt, old);
 }
 
@@ -435,8 +443,20 @@ static void op_deepcopy(uint8_t a)
         return;
     int32_t line = ++fz_g.serial;
     FZ_CHECK(mor_trace_push_frame(rt, FZ_FRAME, line) == 0, "mor_trace_push_frame");
-    mor_obj *c = mor_deepcopy(rt, fz_g.obj[i]);
+    mor_obj *orig = mor_newref(fz_g.obj[i]);
+    mor_obj *c = mor_deepcopy(rt, orig);
     mor_trace_pop_frame(rt);
+    mor_decref(rt, orig);
+    if (fz_g.auto_gc) {
+        /* collections during the copy may have run finalizers that changed
+         * the original: the copy is not mapped, only dropped (its objects
+         * refer to nothing but copies and shared tuples: they only keep
+         * nodes alive longer) */
+        if (c == NULL)
+            mor_err_clear(rt);
+        mor_xdecref(rt, c);
+        return;
+    }
     if (!copyable) {
         FZ_CHECK(c == NULL && mor_err_kind(rt) == MOR_EXC_TYPE,
                  "deepcopy of a graph holding an instance or generator");

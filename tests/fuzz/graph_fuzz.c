@@ -121,13 +121,26 @@ void fz_drop_root(int j)
 
 /* Node i's finalizer, a weakref callback of it, or a finalize of it runs:
  * legal only while it is in the running collection's unreachable set, or
- * when the harness cannot reach it (it is dying by refcount). */
+ * when the harness cannot reach it (it is dying by refcount). In automatic
+ * mode the unreachable set is unknown: a collection may take what the
+ * harness did not reach when it started. */
 static void fz_may_die(int i, const char *what)
 {
     if (fz_g.in_collect && (fz_g.u & FZ_BIT(i)))
         return;
+    if (fz_g.auto_gc && fz_g.in_gc && !(fz_g.reach0 & FZ_BIT(i)))
+        return;
     fz_mask reach = fz_reach(&fz_g.m, fz_roots(&fz_g.m), fz_alive(&fz_g.m));
     FZ_CHECK(!(reach & FZ_BIT(i)), "%s of node %d, which the harness still reaches", what, i);
+}
+
+static void fz_gc_callback(mor_rt *rt, const mor_gc_info *info, void *ud)
+{
+    (void)rt;
+    (void)ud;
+    fz_g.in_gc = info->phase == MOR_GC_START;
+    if (fz_g.in_gc)
+        fz_g.reach0 = fz_reach(&fz_g.m, fz_roots(&fz_g.m), fz_alive(&fz_g.m));
 }
 
 static void fz_r_append(int i)
@@ -189,10 +202,12 @@ static void fz_fin_action(int i)
         fz_drop_root(x->fin_arg % FZ_MAXN);
         break;
     case FZ_FIN_COLLECT:
-        /* a collection started from a refcount death would run while an op
-         * is half done in the model: only the nested case is exercised */
-        if (fz_g.in_collect)
+        /* exact mode cannot predict a collection started from a refcount
+         * death in the middle of an op: there, only the nested case */
+        if (fz_g.in_gc)
             FZ_CHECK(mor_gc_collect(fz_g.rt, -1) == 0, "a collection ran inside a collection");
+        else if (fz_g.auto_gc)
+            FZ_CHECK(mor_gc_collect(fz_g.rt, -1) >= 0, "collect from a finalizer");
         break;
     default:
         break;
@@ -323,6 +338,8 @@ static void fz_settle_weak(fz_mask alive, fz_mask expect, fz_mask u)
         mor_obj *t = mor_weakref_get(rt, w->ref);
         FZ_CHECK(t != NULL, "mor_weakref_get failed");
         bool none = t == mor_none(rt);
+        if (fz_g.auto_gc) /* an unseen collection may have found the target unreachable */
+            w->cleared = w->cleared || none;
         FZ_CHECK(none == w->cleared, "weakref %d to node %d: %s, the model says %s", k, w->target,
                  none ? "cleared" : "alive", w->cleared ? "cleared" : "alive");
         FZ_CHECK(none || t == fz_g.obj[w->target], "weakref %d leads to another object", k);
@@ -335,6 +352,8 @@ static void fz_settle_weak(fz_mask alive, fz_mask expect, fz_mask u)
         if (f->obj == NULL)
             continue;
         bool due = !f->detached && (f->fired || (gone & FZ_BIT(f->target)));
+        if (fz_g.auto_gc)
+            f->fired_now = false; /* may fire on a target an unseen collection resurrected */
         FZ_CHECK(f->fired == due, "finalize %d of node %d: %s, the model says %s", k, f->target,
                  f->fired ? "ran" : "did not run", due ? "run" : "wait");
         FZ_CHECK(!f->fired_now || (gone & FZ_BIT(f->target)),
@@ -353,6 +372,18 @@ void fz_settle(fz_mask expect, fz_mask u)
     FZ_CHECK(mor_err_kind(rt) == MOR_EXC_NONE, "exception left pending: %s: %s",
              mor_exc_name(mor_err_kind(rt)), mor_err_message(rt));
     fz_mask alive = fz_alive(m);
+    if (fz_g.auto_gc) { /* soundness: what the harness reaches lives; the rest may die */
+        fz_mask reach = fz_reach(m, fz_roots(m), alive);
+        expect = 0;
+        for (fz_mask t = alive; t != 0; t &= t - 1) {
+            int i = __builtin_ctzll(t);
+            if (fz_rt_alive(i))
+                expect |= FZ_BIT(i);
+            else
+                FZ_CHECK(!(reach & FZ_BIT(i)), "node %d (%s) died while the harness reaches it", i,
+                         fz_kind_names[m->n[i].kind]);
+        }
+    }
     for (fz_mask t = alive; t != 0; t &= t - 1) {
         int i = __builtin_ctzll(t);
         bool want = (expect & FZ_BIT(i)) != 0;
@@ -403,12 +434,14 @@ void fz_op_collect(int generation)
         if (m->n[i].tracked && !m->n[i].frozen && m->n[i].gen <= k)
             young |= FZ_BIT(i);
     }
-    fz_mask u = fz_unreachable(m, alive, young);
+    fz_mask u = fz_g.auto_gc ? 0 : fz_unreachable(m, alive, young);
     fz_g.in_collect = true;
     fz_g.u = u;
     int64_t found = mor_gc_collect(fz_g.rt, generation);
     fz_g.in_collect = false;
-    if (fz_g.flush)
+    if (fz_g.auto_gc)
+        FZ_CHECK(found >= 0, "collection failed");
+    else if (fz_g.flush)
         FZ_CHECK(found >= fz_popcount(u), "collection found %lld unreachable, the model %d or more",
                  (long long)found, fz_popcount(u));
     else
@@ -424,7 +457,7 @@ void fz_op_collect(int generation)
 
 /* ---- one input ------------------------------------------------------------------------------------- */
 
-static void fz_begin(void)
+static void fz_begin(uint8_t mode)
 {
     memset(&fz_g, 0, sizeof(fz_g));
     fz_g.closing = -1;
@@ -436,7 +469,12 @@ static void fz_begin(void)
     mor_rt *rt = fz_g.rt = mor_rt_new(&c);
     FZ_CHECK(rt != NULL, "mor_rt_new");
     mor_set_unraisable_hook(rt, fz_unraisable, NULL);
-    mor_gc_disable(rt); /* collections happen where the program says */
+    FZ_CHECK(mor_gc_add_callback(rt, fz_gc_callback, NULL) >= 0, "gc callback");
+    fz_g.auto_gc = mode & 0x80;
+    if (fz_g.auto_gc) /* small thresholds: collections everywhere, full ones too */
+        mor_gc_set_threshold(rt, 1 + (mode >> 4 & 7), 2, 2);
+    else
+        mor_gc_disable(rt); /* collections happen where the program says */
     FZ_CHECK(mor_trace_start(rt, 1) == 0, "mor_trace_start");
     mor_obj *del = mor_func_new(rt, "__del__", fz_del, NULL);
     for (int k = 0; k < 4; k++) {
@@ -497,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fz_begin();
+    fz_begin(size > 0 ? data[0] : 0);
     size_t nops = size / 4 < FZ_MAXOPS ? size / 4 : FZ_MAXOPS;
     bool trace = getenv("MOR_FUZZ_TRACE") != NULL;
     for (size_t k = 0; k < nops; k++) {

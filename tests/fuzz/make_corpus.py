@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the graph fuzzer's seed corpus (tests/fuzz/corpus): small programs
-that between them use every operation and every finalizer behaviour. The
-encoding is described at the top of fuzz_harness.h; node operands pick among
-the live nodes in slot order, so small numbers name the first nodes made."""
+that between them use every operation and every finalizer behaviour, each in
+the exact mode and in the automatic-collection mode. The encoding is
+described at the top of fuzz_harness.h; node operands pick among the live
+nodes in slot order, so small numbers name the first nodes made."""
 import os
 import sys
 
@@ -149,11 +150,18 @@ SEEDS = {
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
     os.makedirs(out, exist_ok=True)
-    for name, ops in SEEDS.items():
-        data = bytes(b & 0xFF for op in ops for b in op)
+    n = 0
+    for k, (name, ops) in enumerate(SEEDS.items()):
+        data = bytearray(b & 0xFF for op in ops for b in op)
         with open(os.path.join(out, name + ".bin"), "wb") as f:
             f.write(data)
-    print(f"wrote {len(SEEDS)} seeds to {out}")
+        # the same program in automatic mode (the first byte's top bit),
+        # generation-0 threshold 1..8 (bits 4-6)
+        data[0] |= 0x80 | (k % 8) << 4
+        with open(os.path.join(out, "auto-" + name + ".bin"), "wb") as f:
+            f.write(data)
+        n += 2
+    print(f"wrote {n} seeds to {out}")
 
 
 if __name__ == "__main__":
