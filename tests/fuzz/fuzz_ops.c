@@ -266,28 +266,27 @@ static void op_finalize(uint8_t a, uint8_t b, uint8_t c)
         k++;
     if (i < 0 || k == FZ_MAXF)
         return;
+    /* first: any allocation may run a collection that frees an unheld node */
+    mor_obj *target = mor_newref(fz_g.obj[i]);
     fz_fin *f = &fz_g.f[k];
-    if (f->obj != NULL) { /* reuse a spent slot */
-        mor_obj *old = f->obj;
-        f->obj = NULL;
-        mor_decref(rt, old);
-    }
+    mor_obj *old = f->obj; /* a spent slot is reused */
+    *f = (fz_fin){NULL, i, b & 1, c, false, false, false, 0};
+    mor_xdecref(rt, old);
     mor_obj *idx = mor_int(rt, k);
     mor_obj *args = mor_tuple(rt, 1, idx);
     mor_decref(rt, idx);
-    mor_obj *target = mor_newref(fz_g.obj[i]);
+    FZ_CHECK(args != NULL, "args tuple");
     mor_obj *fo = mor_finalize(rt, target, fz_g.fin_fn, args);
     mor_decref(rt, args);
     if (!fz_weakrefable(i)) {
         FZ_CHECK(fo == NULL && mor_err_kind(rt) == MOR_EXC_TYPE, "finalize of a %s",
                  fz_kind_names[fz_g.m.n[i].kind]);
         mor_err_clear(rt);
-        mor_decref(rt, target);
-        return;
+    } else {
+        FZ_CHECK(fo != NULL, "mor_finalize: %s", mor_err_message(rt));
+        f->obj = fo;
     }
-    FZ_CHECK(fo != NULL, "mor_finalize: %s", mor_err_message(rt));
-    *f = (fz_fin){fo, i, b & 1, c, false, false, false, 0};
-    mor_decref(rt, target);
+    mor_decref(rt, target); /* last: the target may die here, and the finalize fire */
 }
 
 static void op_detach(uint8_t a)
@@ -297,15 +296,15 @@ static void op_detach(uint8_t a)
     if (f->obj == NULL)
         return;
     bool alive = !f->fired && !f->detached;
-    f->detached = f->detached || alive;
     mor_obj *r = mor_finalize_detach(rt, f->obj);
     FZ_CHECK(r != NULL, "mor_finalize_detach: %s", mor_err_message(rt));
-    if (alive) {
+    if (alive && !f->fired) {
         size_t n;
         mor_obj *const *items = mor_seq_items(r, &n);
         FZ_CHECK(items != NULL && n == 3 && items[0] == fz_g.obj[f->target],
                  "detach did not give (target, fn, args)");
-    } else {
+        f->detached = true;
+    } else { /* dead already, or it fired in a collection the call ran */
         FZ_CHECK(r == mor_none(rt), "detach of a dead finalize did not give None");
     }
     mor_decref(rt, r);
@@ -431,6 +430,7 @@ static void op_deepcopy(uint8_t a)
     int i = fz_pick(a);
     if (i < 0)
         return;
+    mor_obj *orig = mor_newref(fz_g.obj[i]);
     fz_mask sub = fz_reach(m, FZ_BIT(i), fz_alive(m));
     bool copyable = true;
     int need = 0, room = FZ_MAXN - fz_popcount(fz_alive(m));
@@ -439,11 +439,12 @@ static void op_deepcopy(uint8_t a)
         copyable = copyable && (m->n[k].kind <= FZ_SET);
         need += !fz_copies_to_self(m, k);
     }
-    if (copyable && need > room)
+    if (copyable && need > room) {
+        mor_decref(rt, orig);
         return;
+    }
     int32_t line = ++fz_g.serial;
     FZ_CHECK(mor_trace_push_frame(rt, FZ_FRAME, line) == 0, "mor_trace_push_frame");
-    mor_obj *orig = mor_newref(fz_g.obj[i]);
     mor_obj *c = mor_deepcopy(rt, orig);
     mor_trace_pop_frame(rt);
     mor_decref(rt, orig);
