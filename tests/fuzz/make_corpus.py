@@ -146,6 +146,14 @@ SEEDS = {
                 unlink(0, 1), collect(-1)],
 }
 
+# Programs that only mean something in automatic mode (threshold 1): the
+# collection runs at the allocation inside mor_finalize_detach (regression
+# seed of the use after free fixed in runtime/gc/finalize.c).
+AUTO_SEEDS = {
+    "detach-mid-collection": [instance(DINST), link(0, 0, 0), finalize(0), create(LIST),
+                              create(LIST), create(LIST), hold(0), detach(0), collect(-1)],
+}
+
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
@@ -161,6 +169,12 @@ def main():
         with open(os.path.join(out, "auto-" + name + ".bin"), "wb") as f:
             f.write(data)
         n += 2
+    for name, ops in AUTO_SEEDS.items():
+        data = bytearray(b & 0xFF for op in ops for b in op)
+        data[0] |= 0x80
+        with open(os.path.join(out, "auto-" + name + ".bin"), "wb") as f:
+            f.write(data)
+        n += 1
     print(f"wrote {n} seeds to {out}")
 
 
