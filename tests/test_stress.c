@@ -421,7 +421,7 @@ static void *lt_thread(void *arg)
 static void test_two_runtimes_in_threads(void **state)
 {
     (void)state;
-    int n = t_scale(1000000);
+    int n = t_scale(500000);
     lt_job jobs[2] = {{.seed = 777, .n = n}, {.seed = 777, .n = n}};
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
