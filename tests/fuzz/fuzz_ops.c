@@ -564,6 +564,25 @@ static void op_inspect(uint8_t a)
     for (int t = 0; t < FZ_MAXN; t++)
         FZ_CHECK(want[t] == got[t], "node %d refers to node %d %d times, the model says %d", i, t,
                  got[t], want[t]);
+    /* the referrers that are nodes: each tracked node with an edge to it,
+     * once (automatic mode: a collection may run inside and change them) */
+    mor_obj *back = mor_gc_get_referrers(rt, o);
+    FZ_CHECK(back != NULL, "get_referrers: %s", mor_err_message(rt));
+    items = mor_seq_items(back, &n);
+    for (int t = 0; t < FZ_MAXN && !fz_g.auto_gc; t++) {
+        if (!m->n[t].used)
+            continue;
+        int nref = 0, seen = 0;
+        k = fz_edges(m, t, out);
+        for (int j = 0; j < k; j++)
+            nref += out[j] == i;
+        for (size_t j = 0; j < n; j++)
+            seen += items[j] == fz_g.obj[t];
+        FZ_CHECK(seen == (nref > 0 && m->n[t].tracked),
+                 "get_referrers(node %d) lists node %d %d times (it refers %d times, %stracked)", i,
+                 t, seen, nref, m->n[t].tracked ? "" : "un");
+    }
+    mor_decref(rt, back);
     mor_decref(rt, o);
 }
 
