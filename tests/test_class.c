@@ -224,6 +224,7 @@ static mor_obj *fn_square(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *cons
 static void test_func_call_repr(void **state)
 {
     T_RT;
+    T_NEEDS_RC("exact reference counts (libmor-boehm keeps none)");
     mor_obj *add = mor_func_new(rt, "add", fn_add, NULL);
     assert_non_null(add);
     t_assert_repr(rt, add, "<function add>");
@@ -268,12 +269,13 @@ static void test_func_call_repr(void **state)
 static void test_func_data_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector's count of what it freed");
     size_t base = mor_rt_live_objects(rt);
     /* func -> data list -> func */
     mor_obj *l = mor_list(rt, 0);
     mor_obj *f = mor_func_new(rt, "f", fn_data, l);
     assert_int_equal(mor_list_append(rt, l, f), 0);
-    assert_true(mor_gc_is_tracked(f));
+    t_assert_tracked(f);
     /* the collector sees the data: it is among the function's referents */
     mor_obj *refs = mor_gc_get_referents(rt, f);
     size_t n;
@@ -392,6 +394,7 @@ static void test_class_init(void **state)
 static void test_bound_method(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     mor_obj *cls = t_class(rt, "Person", NULL, MOR_CLASS_DICT);
     t_method(rt, cls, "greet", fn_args, NULL);
     mor_obj *p = mor_call(rt, cls, 0, NULL);
@@ -587,6 +590,7 @@ static uint64_t t_instance_cost(mor_rt *rt, mor_obj *cls, size_t nargs, mor_obj 
 static void test_dict_instance_memory(void **state)
 {
     T_RT;
+    T_NEEDS_RC("per-block allocator statistics (Boehm owns the heap)");
     mor_obj *one = mor_int(rt, 1), *two = mor_int(rt, 2);
     mor_obj *args[] = {one, two};
     /* a class with the two fields: every instance, the first included */
@@ -636,6 +640,7 @@ static void test_dict_instance_memory(void **state)
 static void test_slot_instances(void **state)
 {
     T_RT;
+    T_NEEDS_RC("per-block allocator statistics (Boehm owns the heap)");
     mor_obj *point = t_class(rt, "Point", xy, MOR_CLASS_SLOTS);
     const char *const five[] = {"a", "b", "c", "d", "e", NULL};
     mor_obj *rec = t_class(rt, "Rec", five, MOR_CLASS_SLOTS);
@@ -695,6 +700,7 @@ static void test_slot_instances(void **state)
 static void test_slot_class_without_fields(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     mor_obj *cls = t_class(rt, "Empty", NULL, MOR_CLASS_SLOTS);
     mor_obj *e = mor_call(rt, cls, 0, NULL);
     assert_non_null(e);
@@ -761,6 +767,7 @@ static void test_is_class_is_instance(void **state)
 static void test_class_attributes(void **state)
 {
     T_RT;
+    T_NEEDS_RC("exact reference counts (libmor-boehm keeps none)");
     mor_obj *cls = t_class(rt, "Person", NULL, MOR_CLASS_DICT);
     mor_obj *slots = t_class(rt, "Point", xy, MOR_CLASS_SLOTS);
     mor_obj *species = mor_str(rt, "human");
@@ -835,6 +842,7 @@ static void test_class_attributes(void **state)
 static void test_del_refcount_path(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *cls = t_class(rt, "D", xy, MOR_CLASS_SLOTS);
     t_method(rt, cls, "__del__", fn_del, NULL);
@@ -877,6 +885,7 @@ static void test_del_refcount_path(void **state)
 static void test_del_in_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector's count of what it freed");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *cls = t_class(rt, "Node", NULL, MOR_CLASS_DICT);
     t_method(rt, cls, "__del__", fn_del, NULL);
@@ -942,6 +951,7 @@ static void count_unraisable(mor_rt *rt, mor_obj *exc, const char *where, void *
 static void test_del_errors_and_class_garbage(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     size_t base = mor_rt_live_objects(rt);
     int unraisable = 0;
     mor_set_unraisable_hook(rt, count_unraisable, &unraisable);
@@ -1162,6 +1172,7 @@ static void test_call_special(void **state)
 static void test_instance_cycles(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector's count of what it freed");
     size_t base = mor_rt_live_objects(rt);
     const char *const nf[] = {"other", NULL};
     for (unsigned flags = 0; flags <= MOR_CLASS_SLOTS; flags++) {
@@ -1170,7 +1181,7 @@ static void test_instance_cycles(void **state)
         mor_obj *a = mor_call(rt, cls, 0, NULL);
         mor_obj *b = t_call(rt, cls, 1, a);
         assert_int_equal(mor_setattr(rt, a, "other", b), 0);
-        assert_true(mor_gc_is_tracked(a));
+        t_assert_tracked(a);
         mor_obj *wa = mor_weakref(rt, a, NULL), *wb = mor_weakref(rt, b, NULL);
         mor_decref(rt, a);
         mor_decref(rt, b);
@@ -1231,6 +1242,7 @@ static void test_instance_cycles(void **state)
 static void test_instance_weakref(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     for (unsigned flags = 0; flags <= MOR_CLASS_SLOTS; flags++) {
         mor_obj *cls = t_class(rt, "W", xy, flags);
         mor_obj *o = mor_call(rt, cls, 0, NULL);
@@ -1303,6 +1315,7 @@ static void *chain_thread(void *arg)
 
 static void test_deep_instance_chains(void **state)
 {
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     (void)state;
     for (int k = 0; k < 4; k++) {
         chain_job job = {k & 1 ? MOR_CLASS_SLOTS : MOR_CLASS_DICT, k >= 2, t_scale(1000000), 0,
@@ -1391,7 +1404,9 @@ static void test_alloc_failures(void **state)
         assert_int_equal(mor_rt_live_objects(rt), base);
     }
     print_message("allocation failure sweep: %d of 199 runs raised MemoryError\n", failures);
-    assert_true(failures >= 30 && failures < 199); /* and the sweep got past the end */
+    /* and the sweep got past the end; the workout makes fewer allocations
+     * under Boehm (28 failure points measured, against 30+ under refcounting) */
+    assert_true(failures >= (T_BOEHM ? 20 : 30) && failures < 199);
     assert_int_equal(t_class_workout(rt), 0);
     mor_gc_collect(rt, -1);
 }
@@ -1411,6 +1426,7 @@ static uint64_t t_make_many(mor_rt *rt, mor_obj *cls, mor_obj **objs, int n, mor
 static void test_slots_vs_dict_memory(void **state)
 {
     T_RT;
+    T_NEEDS_RC("per-block allocator statistics (Boehm owns the heap)");
     const int n = t_scale(200000);
     const char *const fields[] = {"a", "b", "c", "d", "e", NULL};
     mor_obj *args[5];
@@ -1615,6 +1631,7 @@ static void test_lru_eviction_order(void **state)
 static void test_lru_clear(void **state)
 {
     T_RT;
+    T_NEEDS_RC("exact reference counts (libmor-boehm keeps none)");
     mor_obj *log = mor_list(rt, 0);
     mor_obj *sq = mor_func_new(rt, "square", fn_square, log);
     mor_obj *c = mor_lru_cache(rt, sq, 10);
@@ -1674,6 +1691,7 @@ static mor_obj *fn_fib(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *
 static void test_lru_recursive_fib(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector's count of what it freed");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *holder = mor_list(rt, 0);
     mor_obj *fib = mor_func_new(rt, "fib", fn_fib, holder);
@@ -1740,6 +1758,7 @@ static mor_obj *fn_wrap_holder(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj 
 static void test_lru_cycle_through_result(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector's count of what it freed");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *holder = mor_list(rt, 0);
     mor_obj *f = mor_func_new(rt, "wrap", fn_wrap_holder, holder);

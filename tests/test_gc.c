@@ -609,6 +609,7 @@ static void gc_cb(mor_rt *rt, const mor_gc_info *info, void *ud)
 static void test_list_dict_self_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *l = mor_list(rt, 0);
     t_append(rt, l, l);
@@ -629,6 +630,7 @@ static void test_list_dict_self_cycle(void **state)
 static void test_tuple_list_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *l = mor_list(rt, 0);
     mor_obj *t = mor_tuple(rt, 1, l);
@@ -644,6 +646,7 @@ static void test_tuple_list_cycle(void **state)
 static void test_bound_method_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     size_t base = mor_rt_live_objects(rt);
     mor_obj *inst = t_node(rt, &c, 1);
@@ -665,6 +668,7 @@ static void test_bound_method_cycle(void **state)
 static void test_saveall(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_obj *garbage = mor_gc_garbage(rt); /* made now, so that it is part of the baseline */
     assert_non_null(garbage);
     assert_int_equal(mor_len(rt, garbage), 0);
@@ -700,6 +704,7 @@ static void test_saveall(void **state)
 static void test_resurrect_in_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     mor_obj *log = mor_list(rt, 0);
     c.keep = mor_list(rt, 0);
@@ -744,6 +749,7 @@ static void test_resurrect_in_cycle(void **state)
 static void test_resurrect_only_once(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     c.keep = mor_list(rt, 0);
     mor_gc_collect(rt, -1);
@@ -770,6 +776,7 @@ static void test_resurrect_only_once(void **state)
 static void test_suicide(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     size_t base = mor_rt_live_objects(rt);
     mor_obj *o = t_fin(rt, &c, 1, FIN_SUICIDE);
@@ -801,6 +808,7 @@ static void test_suicide(void **state)
 static void test_resurrect_refcount_path(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     mor_obj *log = mor_list(rt, 0);
     c.keep = mor_list(rt, 0);
@@ -837,6 +845,7 @@ static void test_resurrect_refcount_path(void **state)
 static void test_finalized_bit_two_deaths(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     c.keep = mor_list(rt, 0);
     size_t base = mor_rt_live_objects(rt);
@@ -872,6 +881,7 @@ static void test_finalized_bit_two_deaths(void **state)
 static void test_fin_reentrancy(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     c.collect_every = 1;
     mor_gc_collect(rt, -1);
@@ -944,6 +954,7 @@ static void test_fin_reentrancy(void **state)
 static void test_gc_callbacks(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_obj *garbage = mor_gc_garbage(rt);
     mor_gc_collect(rt, -1);
     int seq[64], nseq = 0;
@@ -1023,6 +1034,7 @@ static void test_gc_callbacks(void **state)
 static void test_generations(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_disable(rt); /* no automatic collection moves things around */
     mor_gc_collect(rt, -1);
     mor_obj *l = mor_list(rt, 0);
@@ -1069,6 +1081,7 @@ static void test_generations(void **state)
 static void test_freeze(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_collect(rt, -1);
     size_t base = mor_rt_live_objects(rt);
     assert_int_equal(mor_gc_get_freeze_count(rt), 0);
@@ -1114,6 +1127,7 @@ static void test_freeze(void **state)
 static void test_tracking(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_disable(rt);
     mor_obj *atoms[] = {mor_int(rt, 1),          mor_int(rt, 1000000),
                         mor_str(rt, "a string"), mor_bytes(rt, "xy", 2),
@@ -1183,6 +1197,7 @@ static void test_tracking(void **state)
  * run (a separate runtime, which aborts if anything is left). */
 static void test_shutdown_collects(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     t_ctx c = {0};
     mor_rt *rt = t_rt_new();
@@ -1212,6 +1227,7 @@ static void test_shutdown_collects(void **state)
  * reported ("gc: N uncollectable objects at shutdown") and then freed. */
 static void test_shutdown_saveall(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     char path[] = "/tmp/mor-gc-XXXXXX";
     int fd = mkstemp(path);
@@ -1257,6 +1273,7 @@ static void test_shutdown_saveall(void **state)
 static void test_wr_all_cleared_first(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     for (int cyclic = 0; cyclic < 2; cyclic++) {
         mor_obj *log = mor_list(rt, 0);
@@ -1291,6 +1308,7 @@ static void test_wr_all_cleared_first(void **state)
 static void test_wr_sharing(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *o = t_node(rt, NULL, 1);
     mor_obj *cb = t_func(rt, "cb", noop_fn, NULL);
@@ -1338,6 +1356,7 @@ static void test_wr_sharing(void **state)
 static void test_proxy(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *log = mor_list(rt, 0);
     mor_obj *o = t_node(rt, NULL, 3);
@@ -1436,6 +1455,7 @@ static void test_proxy(void **state)
 static void test_callbacks_on_callback(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx ctx = {0};
     size_t base = mor_rt_live_objects(rt);
     mor_obj *log = mor_list(rt, 0);
@@ -1494,6 +1514,7 @@ static mor_obj *cb_check_dict(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *
 static void test_callback_sees_sane_objects(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx ctx = {0};
     size_t base = mor_rt_live_objects(rt);
     /* in_cycle_1: I.J = J; I.wr = wr(J, I.acallback) */
@@ -1559,6 +1580,7 @@ static void gc_detect(mor_rt *rt, const mor_gc_info *info, void *ud)
 static void test_cross_generation_callback(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     t_ctx ctx = {0};
     mor_obj *c0 = t_fin(rt, &ctx, 0, FIN_PROBE); /* its finalizer reads c2wr too */
@@ -1616,6 +1638,7 @@ static void test_cross_generation_callback(void **state)
 static void test_wr_owning_referent(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *log = mor_list(rt, 0);
     mor_obj *tag = mor_int(rt, 1);
@@ -1714,6 +1737,7 @@ static void test_gc_during_wr_creation(void **state)
 static void test_pending_exception_preserved(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     unr_rec u = {0};
     mor_set_unraisable_hook(rt, unr_hook, &u);
     t_ctx c = {0};
@@ -1796,6 +1820,7 @@ static void test_pending_exception_preserved(void **state)
 static void test_wr_eq_hash(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *a = t_node(rt, NULL, 5), *b = t_node(rt, NULL, 5), *c = t_node(rt, NULL, 6);
     mor_obj *ra = t_weakref(rt, a, NULL), *rb = t_weakref(rt, b, NULL),
@@ -1836,6 +1861,7 @@ static void test_wr_eq_hash(void **state)
 static void test_wr_callback_attribute(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     size_t base = mor_rt_live_objects(rt);
     mor_obj *o = t_node(rt, NULL, 1);
     mor_obj *cb = t_func(rt, "cb", noop_fn, NULL);
@@ -1896,6 +1922,7 @@ static void test_not_weakrefable(void **state)
 static void test_trashcan_finalizers(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     c.collect_every = 17;
     size_t base = mor_rt_live_objects(rt);
@@ -1996,6 +2023,7 @@ static void *chain_thread(void *arg)
 
 static void test_trashcan_threads(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     pthread_t th[2];
     chain_job jobs[2] = {{.rounds = t_scale(200)}, {.rounds = t_scale(200)}};
@@ -2032,6 +2060,7 @@ static void t_check_cycle(mor_rt *rt, size_t base, mor_obj *wr, int64_t expect, 
 static void test_container_cycles(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_collect(rt, -1);
     size_t base = mor_rt_live_objects(rt);
     mor_obj *one = mor_int(rt, 1), *two = mor_int(rt, 2);
@@ -2453,6 +2482,7 @@ static void rg_test(mor_rt *rt, int variant)
 static void test_random_graphs(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     rg_test(rt, RG_PLAIN);
 }
 
@@ -2460,6 +2490,7 @@ static void test_random_graphs(void **state)
 static void test_random_graphs_mixed(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     rg_test(rt, RG_MIXED);
 }
 
@@ -2469,6 +2500,7 @@ static void test_random_graphs_mixed(void **state)
 static void test_random_graphs_finalizers(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     rg_test(rt, RG_FINALIZERS);
 }
 
@@ -2500,6 +2532,7 @@ static void gc_cb_collect(mor_rt *rt, const mor_gc_info *info, void *ud)
 static void test_collect_inside_collection(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     c.collect_every = 1;
     c.last_collect = -7;
@@ -2544,6 +2577,7 @@ static void test_collect_inside_collection(void **state)
 static void test_fin_creates_weakref(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     t_ctx c = {0};
     size_t base = mor_rt_live_objects(rt);
     mor_obj *log = mor_list(rt, 0);
@@ -2667,6 +2701,7 @@ static int callback_collects_child(void)
  * a tracked object). */
 static void test_callback_collects_on_refcount_death(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     assert_int_equal(t_in_child(callback_collects_child), 0);
 }
@@ -2676,6 +2711,7 @@ static void test_callback_collects_on_refcount_death(void **state)
 static void test_full_collection_throttle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_obj *keep = mor_list(rt, 0);
     for (int i = 0; i < 10000; i++)
         assert_int_equal(mor_list_append_steal(rt, keep, mor_list(rt, 0)), 0);
@@ -2723,6 +2759,7 @@ static bool fail_hook(void *ud, size_t size)
  * needs user code is parked and released at the next safe point. */
 static void test_emergency_collection(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     fail_ctl ctl = {0};
     mor_config cfg;
@@ -2818,6 +2855,7 @@ static void test_emergency_collection(void **state)
 static void test_thresholds(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     unsigned t[3];
     mor_gc_get_threshold(rt, t);
     assert_int_equal(t[0], 700);
@@ -2851,6 +2889,7 @@ static void test_thresholds(void **state)
 static void test_automatic_collections(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_collect(rt, -1);
     gc_rec r = {0};
     int id = mor_gc_add_callback(rt, gc_cb, &r);
@@ -2882,6 +2921,7 @@ static void test_automatic_collections(void **state)
 static void test_disable_enable(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     assert_true(mor_gc_is_enabled(rt));
     gc_rec r = {0};
     int id = mor_gc_add_callback(rt, gc_cb, &r);
@@ -2947,6 +2987,7 @@ static void test_callbacks_add_remove(void **state)
 static void test_stats(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_disable(rt);
     mor_gc_stats before[3], after[3];
     for (int g = 0; g < 3; g++)
@@ -2977,6 +3018,7 @@ static void test_stats(void **state)
 static void test_introspection(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     mor_gc_disable(rt);
     mor_obj *x = t_node(rt, NULL, 1), *y = t_node(rt, NULL, 2);
     mor_obj *l1 = mor_list(rt, 1, x), *l2 = mor_list(rt, 2, x, x);
@@ -3062,6 +3104,7 @@ static void gc_cb_raise(mor_rt *rt, const mor_gc_info *info, void *ud)
 static void test_errors_unraisable(void **state)
 {
     T_RT;
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     unr_rec u = {0};
     mor_set_unraisable_hook(rt, unr_hook, &u);
     t_ctx c = {0};
@@ -3179,6 +3222,7 @@ static void *long_chain_thread(void *arg)
  * collector on a 256 KiB stack: each finalizer runs exactly once. */
 static void test_long_fin_chain_small_stack(void **state)
 {
+    T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     for (int cyclic = 0; cyclic < 2; cyclic++) {
         pthread_attr_t attr;

@@ -325,7 +325,7 @@ static void test_gen_new(void **state)
     assert_int_equal(mor_gen_get_state(g), MOR_GEN_CREATED);
     assert_int_equal(mor_gen_get_state(mor_none(rt)), MOR_GEN_CLOSED);
     assert_string_equal(mor_type_name(g), "generator");
-    assert_true(mor_gc_is_tracked(g));
+    t_assert_tracked(g);
     /* the C state is zeroed */
     count_state *s = mor_gen_cstate((mor_gen *)g);
     assert_int_equal(s->i, 0);
@@ -544,6 +544,9 @@ typedef enum end_way {
 
 static void gen_file_end(mor_rt *rt, end_way way)
 {
+    if (way == END_DROP_SUSPENDED || way == END_DROP_CREATED)
+        T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a "
+                   "collection)");
     probe p = {0};
     mor_obj *g = count_new(rt, &p, 3);
     FILE *f = fopen("/dev/null", "rb");
@@ -604,6 +607,7 @@ static void test_gen_cleanup_on_close(void **state) { gen_file_end(*state, END_C
 static void test_gen_cleanup_on_drop(void **state) { gen_file_end(*state, END_DROP_SUSPENDED); }
 static void test_gen_cleanup_on_drop_unstarted(void **state)
 {
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     gen_file_end(*state, END_DROP_CREATED);
 }
 
@@ -1131,6 +1135,7 @@ static void test_hc53_throw(void **state)
 static void test_hc54_finalize_at_refcount_death(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     probe p = {0};
     mor_obj *g = catch_new(rt, &p);
     t_next_int(rt, g, 0);
@@ -1155,6 +1160,7 @@ static void test_hc54_finalize_at_refcount_death(void **state)
 static void test_hc55_ill_behaved_at_death(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     unraisable_log log = {0};
     mor_set_unraisable_hook(rt, log_unraisable, &log);
     probe p = {0};
@@ -1203,6 +1209,7 @@ static void test_hc55_ill_behaved_at_death(void **state)
 static void test_hc56_self_cycle_collected(void **state)
 {
     T_RT;
+    T_NEEDS_RC("g's address stays in this frame, so a conservative collector may keep it (test_boehm covers dropped generators)");
     probe p = {0};
     for (int started = 0; started < 2; started++) {
         mor_obj *g = plain_new(rt, "holder", holder_step, &p, NULL);
@@ -1249,6 +1256,7 @@ static void test_hc56_self_cycle_collected(void **state)
 static void test_hc57_cleanup_escape(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     probe p = {0};
     mor_obj *escaped = NULL;
     mor_obj *fn = mor_func_new(rt, "local", fn_noop, NULL);
@@ -1296,6 +1304,7 @@ static void test_hc57_cleanup_escape(void **state)
 static void test_hc58_close_releases_locals(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     probe p = {0};
     mor_obj *fn = mor_func_new(rt, "local", fn_noop, NULL);
     mor_obj *wr = mor_weakref(rt, fn, NULL);
@@ -1398,6 +1407,7 @@ static void t_assert_yieldfrom(mor_rt *rt, mor_obj *g, mor_obj *want)
 static void test_hc59_delegation(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     probe pi = {0}, po = {0};
     mor_obj *inner;
     mor_obj *g = deleg_new(rt, &pi, &po, &inner);
@@ -1659,10 +1669,11 @@ static void test_tool_map(void **state)
     t_next_int(rt, m, 4);
     assert_int_equal(count_of(inf)->i, 2);
     assert_true(mor_sizeof(m) <= 64);
-    assert_true(mor_gc_is_tracked(m));
+    t_assert_tracked(m);
     mor_decref(rt, inf);
     mor_decref(rt, m);
-    assert_int_equal(p.cleanups, 1); /* the map held the last reference */
+    if (!T_BOEHM) /* under Boehm the generator dies at a later collection */
+        assert_int_equal(p.cleanups, 1); /* the map held the last reference */
     /* not callable; not iterable; an error from the function */
     assert_null(mor_map(rt, l, l));
     t_expect_exc(rt, MOR_EXC_TYPE, "'list' object is not callable");
@@ -1728,6 +1739,7 @@ static void test_tool_filter(void **state)
 static void test_tool_islice(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     probe p = {0};
     mor_obj *inf = count_new(rt, &p, INT64_MAX);
     t_assert_iter(rt, mor_islice(rt, inf, 5, 20, 3), "[5, 8, 11, 14, 17]");
@@ -1851,6 +1863,7 @@ static void test_tool_enumerate_zip(void **state)
 static void test_tool_cycle(void **state)
 {
     T_RT;
+    T_NEEDS_RC("live-object counts (Boehm frees nothing one object at a time)");
     probe p = {0};
     mor_obj *dbl = mor_func_new(rt, "double", fn_double, NULL);
     mor_obj *g = plain_new(rt, "holder", holder_step, &p, NULL);
@@ -2356,7 +2369,7 @@ static void test_file_lines_long_line(void **state)
     T_RT;
     char path[600];
     t_path(path, sizeof(path), "long.txt");
-    /* a 200,000-byte line spanning several 64 KiB chunks, between short ones, and a
+    /* a 200,000-byte line spanning several read chunks, between short ones, and a
      * line ending exactly at a chunk boundary */
     size_t big = 200000, n = 0;
     char *buf = malloc(big + 65536 + 64);
@@ -2398,6 +2411,7 @@ static void test_file_lines_long_line(void **state)
 static void test_file_lines_close_early(void **state)
 {
     T_RT;
+    T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     char path[600];
     t_path(path, sizeof(path), "close.txt");
     t_write_file(path, "a\nb\nc\n", 6);
@@ -2510,6 +2524,7 @@ static uint64_t pipeline_run(const char *path, int64_t n)
 
 static void test_pipeline_bounded_memory(void **state)
 {
+    T_NEEDS_RC("per-block allocator statistics and pools (Boehm owns the heap)");
     (void)state;
     char path[600];
     t_path(path, sizeof(path), "numbers.txt");
@@ -2519,13 +2534,11 @@ static void test_pipeline_bounded_memory(void **state)
     print_message("pipeline peak growth: %llu bytes over %lld lines, %llu bytes over %lld lines\n",
                   (unsigned long long)g_big, (long long)big, (unsigned long long)g_small,
                   (long long)small);
-    /* The issue asks for less than 64 KiB of growth; mor_file_lines reads through a
-     * 64 KiB chunk that is allocated through the funnel, so the floor is 65,536 bytes
-     * plus the few objects in flight. What must hold: the growth does not depend on
-     * the size of the file, and beyond the chunk it stays small. */
+    /* Less than 64 KiB of growth, whatever the size of the file: mor_file_lines
+     * reads through a 32 KiB chunk, plus the few objects in flight. */
     uint64_t diff = g_big > g_small ? g_big - g_small : g_small - g_big;
     assert_true(diff < 4096);
-    assert_true(g_big < 65536 + 8192);
+    assert_true(g_big < 65536);
 }
 
 int main(void)

@@ -223,6 +223,7 @@ static void test_immortal_refcount(void **state)
 static void test_sizes(void **state)
 {
     T_RT;
+    T_NEEDS_RC("live-object counts (Boehm frees nothing one object at a time)");
     mor_obj *i42 = mor_int(rt, 42), *i1000 = mor_int(rt, 1000), *f = mor_float(rt, 1.5);
     assert_int_equal(mor_sizeof(i42), 24);
     assert_int_equal(mor_sizeof(i1000), 24);

@@ -189,7 +189,7 @@ static void test_trace_two_frames(void **state)
     mor_decref(rt, keep);
 }
 
-/* ---- compare, peak, clear, filters -------------------------------------------------------------- */
+/* ---- compare, peak, clear, filters ----------------------------------------------------------- */
 
 static void test_trace_compare_and_peak(void **state)
 {
@@ -255,7 +255,7 @@ static void test_trace_compare_and_peak(void **state)
     t_expect_exc(rt, MOR_EXC_VALUE, "number of frames");
 }
 
-/* ---- embedder frames and sampling ---------------------------------------------------------------- */
+/* ---- embedder frames and sampling ------------------------------------------------------------ */
 
 static void test_trace_embedder_frames(void **state)
 {
@@ -314,7 +314,144 @@ static void test_trace_sampled(void **state)
     mor_trace_stop(rt);
 }
 
-/* ---- line profile ------------------------------------------------------------------------------------ */
+/* Sampling every 4 KiB: 100k allocations of about 100 bytes at one line are
+ * about 2,400 samples; the statistics scale them back up to the whole. */
+static void test_trace_sampled_estimate(void **state)
+{
+    T_RT;
+    enum { N = 100000 };
+    mor_obj **keep = malloc(N * sizeof(mor_obj *));
+    assert_non_null(keep);
+    assert_int_equal(mor_trace_start_sampled(rt, 1, 4096), 0);
+    size_t cur0;
+    mor_trace_get_memory(rt, &cur0, NULL);
+    const char *text = "a string of seventy characters or so, for a block of about 100 bytes..";
+    int line = __LINE__ + 2;
+    for (int i = 0; i < N; i++)
+        keep[i] = mor_str(rt, text);
+    double real = (double)N * (double)mor_sizeof(keep[0]);
+    assert_in_range(mor_sizeof(keep[0]), 90, 130);
+    mor_obj *snap = mor_trace_snapshot(rt);
+    mor_obj *stats = mor_snapshot_statistics(rt, snap, "lineno");
+    mor_obj *st = find_line(rt, stats, line);
+    assert_non_null(st);
+    double size = (double)attr_i64(rt, st, "size"), count = (double)attr_i64(rt, st, "count");
+    assert_true(size > real * 0.8 && size < real * 1.2);
+    assert_true(count > N * 0.8 && count < N * 1.2);
+    size_t cur1;
+    mor_trace_get_memory(rt, &cur1, NULL);
+    assert_true((double)(cur1 - cur0) > real * 0.8 && (double)(cur1 - cur0) < real * 1.2);
+    mor_decref(rt, stats);
+    mor_decref(rt, snap);
+    /* every free takes back exactly what its allocation added */
+    for (int i = 0; i < N; i++)
+        mor_decref(rt, keep[i]);
+    size_t cur2;
+    mor_trace_get_memory(rt, &cur2, NULL);
+    assert_int_equal(cur2, cur0);
+    mor_trace_stop(rt);
+    free(keep);
+}
+
+/* Tracing through growth and shrinking of the tracer's tables: blocks of
+ * many sizes (a few past the 1 MiB the tables keep a size for) at one line,
+ * freed in a scattered order. */
+static int line_mixed;
+
+static mor_obj *__attribute__((noinline)) make_mixed(mor_rt *rt, int i, const char *buf)
+{
+    /* bytes of 2..701 bytes, now and then 5000, a few of 2 MiB; str of 2..301
+     * chars (shorter ones are shared, not allocated) */
+    size_t len = (size_t)(i % 97 == 0 ? 5000 : 2 + (i * 37) % 700);
+    if (i % 15000 == 2)
+        len = 2 * 1024 * 1024;
+    const char *text = buf + 2 * 1024 * 1024 - 2 - (size_t)(i % 300);
+    int k = i % 3;
+    line_mixed = __LINE__ + 1; /* one line for the three kinds */
+    mor_obj *o = k == 0 ? mor_float(rt, i) : k == 1 ? mor_str(rt, text) : mor_bytes(rt, buf, len);
+    __asm__ volatile("" ::: "memory");
+    return o;
+}
+
+static void check_mixed_line(mor_rt *rt, int64_t count, int64_t size)
+{
+    mor_obj *snap = mor_trace_snapshot(rt);
+    mor_obj *stats = mor_snapshot_statistics(rt, snap, "lineno");
+    mor_obj *st = find_line(rt, stats, line_mixed);
+    if (count == 0) {
+        assert_null(st);
+    } else {
+        assert_non_null(st);
+        assert_int_equal(attr_i64(rt, st, "count"), count);
+        assert_int_equal(attr_i64(rt, st, "size"), size);
+    }
+    mor_decref(rt, stats);
+    mor_decref(rt, snap);
+}
+
+/* sample_bytes 0: exact figures checked at each step. Sampling (every 16
+ * bytes: nearly every block, and the tracer's young tables crowded): the
+ * figures are estimates, but every free must take back exactly what its
+ * allocation added. */
+static void churn(mor_rt *rt, size_t sample_bytes)
+{
+    int n = t_scale(30000);
+    static char buf[2 * 1024 * 1024 + 1];
+    memset(buf, 'x', sizeof(buf) - 1);
+    mor_obj **keep = malloc((size_t)n * sizeof(mor_obj *));
+    assert_non_null(keep);
+    assert_int_equal(mor_trace_start_sampled(rt, 1, sample_bytes), 0);
+    bool exact = sample_bytes == 0;
+    size_t cur0, cur;
+    mor_trace_get_memory(rt, &cur0, NULL);
+    int64_t size = 0;
+    for (int i = 0; i < n; i++) {
+        keep[i] = make_mixed(rt, i, buf);
+        assert_non_null(keep[i]);
+        size += (int64_t)mor_sizeof(keep[i]);
+    }
+    if (exact) {
+        check_mixed_line(rt, n, size);
+        mor_trace_get_memory(rt, &cur, NULL);
+        assert_int_equal(cur - cur0, (size_t)size);
+    }
+    size_t full_overhead = mor_trace_overhead(rt);
+    /* free four fifths, in a scattered order */
+    int64_t left = n;
+    for (int k = 0; k < n; k++) {
+        int i = (int)(((int64_t)k * 7919) % n);
+        if (i % 5 == 2 || keep[i] == NULL)
+            continue;
+        size -= (int64_t)mor_sizeof(keep[i]);
+        mor_decref(rt, keep[i]);
+        keep[i] = NULL;
+        left--;
+    }
+    if (exact) {
+        check_mixed_line(rt, left, size);
+        mor_trace_get_memory(rt, &cur, NULL);
+        assert_int_equal(cur - cur0, (size_t)size);
+    }
+    for (int i = 0; i < n; i++)
+        mor_xdecref(rt, keep[i]);
+    check_mixed_line(rt, 0, 0);
+    mor_trace_get_memory(rt, &cur, NULL);
+    assert_int_equal(cur, cur0);
+    /* the emptied windows gave their chunks back: at least 8 bytes a block */
+    if (exact)
+        assert_true(full_overhead - mor_trace_overhead(rt) >= 8 * (size_t)n);
+    mor_trace_stop(rt);
+    free(keep);
+}
+
+static void test_trace_churn(void **state)
+{
+    T_RT;
+    churn(rt, 0);
+    churn(rt, 16);
+}
+
+/* ---- line profile ---------------------------------------------------------------------------- */
 
 static void test_profile_lines(void **state)
 {
@@ -347,7 +484,7 @@ static void test_profile_lines(void **state)
     mor_trace_stop(rt);
 }
 
-/* ---- the GC timeline --------------------------------------------------------------------------------- */
+/* ---- the GC timeline ------------------------------------------------------------------------- */
 
 static void test_gc_timeline(void **state)
 {
@@ -390,7 +527,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T_TEST(test_trace_lines),          T_TEST(test_trace_two_frames),
         T_TEST(test_trace_compare_and_peak), T_TEST(test_trace_embedder_frames),
-        T_TEST(test_trace_sampled),        T_TEST(test_profile_lines),
+        T_TEST(test_trace_sampled),        T_TEST(test_trace_sampled_estimate),
+        T_TEST(test_trace_churn),          T_TEST(test_profile_lines),
         T_TEST(test_gc_timeline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,26 @@ static inline bool t_backend_frees_leaks(void)
     return ok;
 }
 
+/* Tests built against libmor-boehm (MOR_BACKEND_BOEHM) run the same code with
+ * mor_incref/mor_decref compiled to nothing. A test whose subject only exists
+ * under reference counting (exact refcounts, an object freed at its last
+ * decref, the cycle collector's generations) skips there, saying why. */
+#ifdef MOR_BACKEND_BOEHM
+#define T_BOEHM 1
+#define T_NEEDS_RC(why)                                                                            \
+    do {                                                                                           \
+        print_message("skipped under Boehm: %s\n", (why));                                         \
+        skip();                                                                                    \
+    } while (0)
+#else
+#define T_BOEHM 0
+#define T_NEEDS_RC(why) ((void)0)
+#endif
+
+/* o is tracked by the cycle collector; under Boehm nothing ever is
+ * (mor_gc_is_tracked documents false there). */
+#define t_assert_tracked(o) assert_int_equal(mor_gc_is_tracked(o), !T_BOEHM)
+
 /* Under Valgrind CI sets MOR_QUICK: big loops scale down by this factor. */
 static inline int t_scale(int n)
 {

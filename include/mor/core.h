@@ -220,7 +220,8 @@ MOR_API mor_rt *mor_rt_new(const mor_config *cfg);
  * finalizes and frees every object, then the runtime. */
 MOR_API void mor_rt_free(mor_rt *rt);
 /* Number of objects alive in the runtime, the runtime's own immortal
- * singletons excluded: 0 once everything the program made was released. */
+ * singletons excluded: 0 once everything the program made was released.
+ * Under mor-boehm: always 0 (objects are not counted one by one). */
 MOR_API size_t mor_rt_live_objects(mor_rt *rt);
 
 /* ---------------------------------------------------------------------------

@@ -9,6 +9,30 @@
 extern "C" {
 #endif
 
+/* ---- under mor-boehm ---------------------------------------------------------
+ * Code built against mor-boehm runs over the Boehm-Demers-Weiser collector,
+ * which finds garbage by tracing, conservatively, the whole process. There:
+ * - mor_gc_collect(rt, any generation) runs GC_gcollect, then this runtime's
+ *   queued finalizers, weakref callbacks and intern-table removals; it returns
+ *   how many dead objects it processed that way (objects with none of these
+ *   die uncounted). Its STOP info has `scanned` = bytes reclaimed.
+ * - Queued finalizers also run every gen-0 threshold of GC allocations (a safe
+ *   point), always in the thread of the runtime that made the object. An
+ *   object dies at a collection that finds no word that looks like its
+ *   address, not at its last mor_decref (which does nothing).
+ * - Nothing is tracked: mor_gc_is_tracked is false, mor_gc_get_objects and
+ *   mor_gc_get_referrers return empty lists, mor_gc_freeze does nothing and
+ *   mor_gc_get_freeze_count is 0; mor_gc_get_count gives the GC allocations
+ *   since the last safe point in c[0] and 0 for the others; SAVEALL keeps
+ *   nothing. mor_gc_get_stats and the callbacks see this runtime's
+ *   mor_gc_collect calls only, as generation 2 (every collection is full):
+ *   Boehm's automatic collections are the process's (GC_get_gc_no counts them;
+ *   GC_set_on_collection_event reports them).
+ * - mor_gc_disable stops this runtime's automatic finalizer runs; Boehm's own
+ *   collections are process-wide and stay on (GC_disable is the process's).
+ * - Weak references are disappearing links and callbacks run from a finalizer
+ *   on the target; the intern and weakref tables hold their entries weakly. */
+
 /* ---- the collector ----------------------------------------------------------
  * Collect generation 0, 1 or 2 (and every younger one); -1 is a full
  * collection. Returns the number of unreachable objects found (each counted

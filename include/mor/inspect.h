@@ -77,6 +77,11 @@ typedef struct mor_alloc_stats {
     mor_pool_stats pools[MOR_ALLOC_POOLS];
 } mor_alloc_stats;
 
+/* Under mor-boehm the heap is Boehm's and shared by the process: live_bytes is
+ * its heap size minus its free bytes (GC_get_heap_size - GC_get_free_bytes),
+ * peak_bytes the heap size; live_blocks, total_frees and live_objects are 0
+ * and the per-class figures count allocations only (nothing is freed one
+ * block at a time); the pools are not used. */
 MOR_API void mor_alloc_get_stats(mor_rt *rt, mor_alloc_stats *out);
 /* A report in the spirit of sys._debugmallocstats. */
 MOR_API void mor_alloc_print_stats(mor_rt *rt, FILE *out);

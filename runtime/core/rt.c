@@ -48,7 +48,11 @@ mor_rt *mor_rt_new(const mor_config *cfg)
         mori_backend_root_free(rt);
         return NULL;
     }
-    mori_gc_init(rt);
+    if (mori_gc_init(rt) < 0) {
+        mori_mem_fini(rt);
+        mori_backend_root_free(rt);
+        return NULL;
+    }
     mori_weakref_init(rt);
     if (mori_singletons_init(rt) < 0 || mori_int_init(rt) < 0 || mori_str_init(rt) < 0 ||
         mori_bytes_init(rt) < 0 || mori_tuple_init(rt) < 0 || mori_exc_init(rt) < 0) {

@@ -7,15 +7,37 @@
  * Finalizers are queued by Boehm (finalize on demand) and run at mor's safe
  * points, so user code never runs inside an allocation. */
 #include <gc.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "../core/rt.h"
 #include "../types/types.h"
 #include "weakref.h"
 
-/* ---- tracking: nothing is ever on a list -------------------------------------------- */
+/* ---- the runtime's finalization queue ----------------------------------------------
+ * Boehm's heap and its finalizer table are per process, and GC_invoke_finalizers
+ * runs whatever is ready, whichever runtime registered it, in the calling thread.
+ * So a Boehm finalizer only queues the dead object on its own runtime's queue;
+ * each runtime drains its queue in its own thread at its safe points. The queue
+ * hangs off a small collectable "home" block that every registration names as
+ * its client data, which Boehm keeps reachable: a finalizer firing after its
+ * runtime is gone finds home->rt NULL and does nothing. */
 
-void mori_gc_init(mor_rt *rt)
+typedef enum { BOEHM_OBJECT, BOEHM_WEAKREF, BOEHM_INTERNED } boehm_kind;
+
+typedef struct boehm_entry {
+    void *base; /* the dead block, kept alive by the queue until drained */
+    boehm_kind kind;
+} boehm_entry;
+
+struct mori_boehm {
+    pthread_mutex_t lock; /* guards everything below */
+    mor_rt *rt;           /* NULL once the runtime is freed */
+    boehm_entry *queue;   /* GC_MALLOC'd: scanned, so queued objects stay alive */
+    size_t n, cap;
+};
+
+int mori_gc_init(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;
     memset(gc, 0, sizeof(*gc));
@@ -26,7 +48,126 @@ void mori_gc_init(mor_rt *rt)
     mori_gclist_init(&gc->permanent);
     mori_gclist_init(&gc->parked);
     gc->enabled = true;
+    struct mori_boehm *home = GC_MALLOC(sizeof(*home));
+    if (home == NULL)
+        return -1;
+    pthread_mutex_init(&home->lock, NULL);
+    home->rt = rt;
+    gc->boehm = home;
+    return 0;
 }
+
+/* Queue a dead block for its runtime (any thread, outside Boehm's lock). */
+static void boehm_enqueue(void *base, struct mori_boehm *home, boehm_kind kind,
+                          GC_finalization_proc self)
+{
+    pthread_mutex_lock(&home->lock);
+    if (home->rt == NULL) {
+        pthread_mutex_unlock(&home->lock);
+        return;
+    }
+    if (home->n == home->cap) {
+        size_t cap = home->cap ? home->cap * 2 : 64;
+        boehm_entry *q = GC_MALLOC(cap * sizeof(*q));
+        if (q == NULL) {
+            /* no room to queue it: ask again at the next collection */
+            pthread_mutex_unlock(&home->lock);
+            GC_register_finalizer_no_order(base, self, home, NULL, NULL);
+            return;
+        }
+        if (home->n != 0)
+            memcpy(q, home->queue, home->n * sizeof(*q));
+        home->queue = q;
+        home->cap = cap;
+    }
+    home->queue[home->n++] = (boehm_entry){base, kind};
+    pthread_mutex_unlock(&home->lock);
+}
+
+static void boehm_object_finalizer(void *base, void *home)
+{
+    boehm_enqueue(base, home, BOEHM_OBJECT, boehm_object_finalizer);
+}
+
+static void boehm_weakref_finalizer(void *base, void *home)
+{
+    boehm_enqueue(base, home, BOEHM_WEAKREF, boehm_weakref_finalizer);
+}
+
+static void boehm_interned_finalizer(void *base, void *home)
+{
+    boehm_enqueue(base, home, BOEHM_INTERNED, boehm_interned_finalizer);
+}
+
+/* A GC object became unreachable: its finalize slot (once: FINALIZED), then
+ * its weak references (cleared already by Boehm as disappearing links) leave
+ * the side table and their callbacks run. The object stays in memory until a
+ * later collection finds it still unreachable. A weak reference that became
+ * unreachable leaves its target's list; an interned string leaves the table. */
+static void boehm_run_entry(mor_rt *rt, boehm_entry e)
+{
+    switch (e.kind) {
+    case BOEHM_OBJECT: {
+        mor_obj *o = mori_gc_obj((mori_gchead *)e.base);
+        if (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) {
+            o->flags |= MORI_OF_FINALIZED;
+            o->type->finalize(rt, o);
+            if (rt->exc != NULL)
+                mor_err_write_unraisable(rt, "finalizer");
+        }
+        if (o->flags & MORI_OF_WEAKREFS)
+            mori_weakref_object_dying(rt, o);
+        break;
+    }
+    case BOEHM_WEAKREF:
+        mori_weakref_detach(rt, (mori_weakref *)mori_gc_obj((mori_gchead *)e.base));
+        break;
+    case BOEHM_INTERNED:
+        mori_intern_remove(rt, (mor_obj *)e.base);
+        break;
+    }
+}
+
+/* Move what Boehm found dead into the queues, then run this runtime's queue,
+ * oldest first, with the caller's pending exception set aside. Returns the
+ * number of entries run. */
+static int64_t boehm_run_finalizers(mor_rt *rt)
+{
+    if (rt->gc.collecting)
+        return 0;
+    rt->gc.collecting = true;
+    while (GC_should_invoke_finalizers())
+        GC_invoke_finalizers();
+    struct mori_boehm *home = rt->gc.boehm;
+    mor_obj *saved = rt->exc;
+    rt->exc = NULL;
+    int64_t ran = 0;
+    for (;;) {
+        pthread_mutex_lock(&home->lock);
+        boehm_entry *q = home->queue;
+        size_t n = home->n;
+        home->queue = NULL;
+        home->n = home->cap = 0;
+        pthread_mutex_unlock(&home->lock);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            boehm_run_entry(rt, q[i]);
+            mor_err_clear(rt);
+        }
+        ran += (int64_t)n;
+    }
+    rt->exc = saved;
+    rt->gc.collecting = false;
+    return ran;
+}
+
+static void boehm_register(void *base, GC_finalization_proc fn, mor_rt *rt)
+{
+    GC_register_finalizer_no_order(base, fn, rt->gc.boehm, NULL, NULL);
+}
+
+/* ---- tracking: nothing is ever on a list -------------------------------------------- */
 
 void mori_gc_track(mor_rt *rt, mor_obj *o)
 {
@@ -44,59 +185,6 @@ bool mori_gc_may_be_tracked(const mor_obj *o)
 {
     (void)o;
     return false;
-}
-
-/* ---- finalization ---------------------------------------------------------------------- */
-
-static void boehm_run_finalizers(mor_rt *rt)
-{
-    if (rt->gc.collecting)
-        return;
-    rt->gc.collecting = true;
-    mor_obj *saved = rt->exc;
-    rt->exc = NULL;
-    while (GC_should_invoke_finalizers())
-        GC_invoke_finalizers();
-    mor_err_clear(rt);
-    rt->exc = saved;
-    rt->gc.collecting = false;
-}
-
-/* A GC object became unreachable: its finalize slot (once: FINALIZED), then
- * its weak references (cleared already by Boehm as disappearing links) are
- * dropped from the side table and their callbacks run. The object stays in
- * memory until a later collection finds it still unreachable. */
-static void boehm_object_finalizer(void *base, void *cd)
-{
-    mor_rt *rt = cd;
-    mor_obj *o = mori_gc_obj((mori_gchead *)base);
-    if (o->type->finalize != NULL && !(o->flags & MORI_OF_FINALIZED)) {
-        o->flags |= MORI_OF_FINALIZED;
-        o->type->finalize(rt, o);
-        if (rt->exc != NULL)
-            mor_err_write_unraisable(rt, "finalizer");
-    }
-    if (o->flags & MORI_OF_WEAKREFS)
-        mori_weakref_object_dying(rt, o);
-}
-
-/* A weak reference became unreachable: it leaves its target's list (the
- * side table does not keep it alive). */
-static void boehm_weakref_finalizer(void *base, void *cd)
-{
-    mori_weakref_detach((mor_rt *)cd, (mori_weakref *)mori_gc_obj((mori_gchead *)base));
-}
-
-static void boehm_interned_finalizer(void *base, void *cd)
-{
-    mori_intern_remove((mor_rt *)cd, (mor_obj *)base);
-}
-
-static void boehm_register(void *base, GC_finalization_proc fn, mor_rt *rt)
-{
-    GC_finalization_proc ofn;
-    void *ocd;
-    GC_register_finalizer_no_order(base, fn, rt, &ofn, &ocd);
 }
 
 void mori_gc_on_alloc(mor_rt *rt, mor_obj *o)
@@ -130,9 +218,12 @@ void mori_gc_weak_unlink(mor_rt *rt, mori_weakref *wr)
 
 /* ---- collections ------------------------------------------------------------------------ */
 
+/* Every gen-0 threshold of GC allocations (700 by default) is a safe point
+ * where the queued finalizers run; Boehm's own collections are its business. */
 void mori_gc_collect_scheduled(mor_rt *rt)
 {
     rt->gc.pending = false;
+    rt->gc.gens[0].count = 0;
     if (!rt->shutting_down)
         boehm_run_finalizers(rt);
 }
@@ -149,15 +240,8 @@ int64_t mori_gc_collect(mor_rt *rt, int generation)
             rt->gc.callbacks[i].fn(rt, &info, rt->gc.callbacks[i].ud);
     GC_word before = GC_get_heap_size() - GC_get_free_bytes();
     GC_gcollect();
-    int64_t finalized = 0;
-    rt->gc.collecting = true;
-    mor_obj *saved = rt->exc;
-    rt->exc = NULL;
-    while (GC_should_invoke_finalizers())
-        finalized += GC_invoke_finalizers();
-    mor_err_clear(rt);
-    rt->exc = saved;
-    rt->gc.collecting = false;
+    rt->gc.gens[0].count = 0;
+    int64_t finalized = boehm_run_finalizers(rt);
     GC_word after = GC_get_heap_size() - GC_get_free_bytes();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     info.phase = MOR_GC_STOP;
@@ -215,4 +299,15 @@ void mori_gc_fini(mor_rt *rt)
         mori_mem_free(rt, gc->callbacks, gc->cbcap * sizeof(mori_gc_cb), MORI_MEM_ATOMIC);
     gc->callbacks = NULL;
     gc->ncallbacks = gc->cbcap = 0;
+    struct mori_boehm *home = gc->boehm;
+    if (home != NULL) {
+        /* finalizers still registered for this runtime's objects now do nothing;
+         * the home block goes when the last of them does */
+        pthread_mutex_lock(&home->lock);
+        home->rt = NULL;
+        home->queue = NULL;
+        home->n = home->cap = 0;
+        pthread_mutex_unlock(&home->lock);
+        gc->boehm = NULL;
+    }
 }

@@ -98,6 +98,7 @@ typedef struct mori_gc {
     /* called after each collection with its STOP info (the GC timeline) */
     void (*trace_hook)(mor_rt *rt, const mor_gc_info *info);
     FILE *timeline; /* mor_gc_trace_start's output */
+    struct mori_boehm *boehm; /* libmor-boehm: this runtime's finalization queue */
 } mori_gc;
 
 /* ---- hooks of a tracing collector (gc/boehm.c); nothing under refcounting ---- */
@@ -115,7 +116,8 @@ static inline void mori_gc_watch_interned(mor_rt *rt, mor_obj *s) { (void)rt, (v
 #endif
 
 /* ---- "track.c" ------------------------------------------------------------- */
-MOR_INTERNAL void mori_gc_init(mor_rt *rt);
+/* -1 when out of memory (libmor-boehm allocates its finalization queue). */
+MOR_INTERNAL int mori_gc_init(mor_rt *rt);
 /* Link a consistent GC object into generation 0. */
 MOR_INTERNAL void mori_gc_track(mor_rt *rt, mor_obj *o);
 MOR_INTERNAL void mori_gc_untrack(mor_rt *rt, mor_obj *o);

@@ -1,7 +1,7 @@
 /* runtime/gc/track.c: putting GC objects on and off the generation lists. */
 #include "../core/rt.h"
 
-void mori_gc_init(mor_rt *rt)
+int mori_gc_init(mor_rt *rt)
 {
     mori_gc *gc = &rt->gc;
     memset(gc, 0, sizeof(*gc));
@@ -12,6 +12,7 @@ void mori_gc_init(mor_rt *rt)
     mori_gclist_init(&gc->permanent);
     mori_gclist_init(&gc->parked);
     gc->enabled = true;
+    return 0;
 }
 
 void mori_gc_track(mor_rt *rt, mor_obj *o)

@@ -59,7 +59,7 @@ typedef struct stat_obj {
 } stat_obj;
 
 
-/* ---- taking a snapshot ------------------------------------------------------------------------- */
+/* ---- taking a snapshot ----------------------------------------------------------------------- */
 
 mor_obj *mor_trace_snapshot(mor_rt *rt)
 {
@@ -72,36 +72,27 @@ mor_obj *mor_trace_snapshot(mor_rt *rt)
     /* the snapshot's own memory is not traced */
     t->tracing = false;
     mor_obj *result = NULL;
-    mori_ptrmap groups; /* traceback -> 1 + entry index */
-    mori_ptrmap_init(&groups, MORI_MEM_ATOMIC);
-    size_t nframes = 0;
-    for (size_t i = 0; t->tbs != NULL && i <= t->tbmask; i++)
-        if (t->tbs[i] != NULL)
-            nframes += t->tbs[i]->nframes;
-    snapshot_obj *s = snap_new(rt, t->tbcount, nframes, t->nframes);
+    size_t nframes = 0, live = 0;
+    for (size_t i = 0; i < t->tbcount; i++) {
+        if (t->tbv[i]->count_fp == 0)
+            continue; /* no live block was allocated there */
+        nframes += t->tbv[i]->nframes;
+        live++;
+    }
+    snapshot_obj *s = snap_new(rt, live, nframes, t->nframes);
     if (s == NULL)
         goto out;
-    size_t pos = 0;
-    const mori_trace_ent *e;
-    while ((e = mori_trace_next(t, &pos)) != NULL) {
-        uintptr_t idx = (uintptr_t)mori_ptrmap_get(&groups, e->tb);
-        if (idx == 0) {
-            if (s->n == s->ecap || s->nframes + e->tb->nframes > s->fcap)
-                continue; /* cannot happen: every traceback is counted above */
-            snap_entry *se = &s->entries[s->n];
-            se->first = (uint32_t)s->nframes;
-            se->nframes = e->tb->nframes;
-            se->size = 0;
-            se->count = 0;
-            memcpy(&s->frames[s->nframes], e->tb->frames, e->tb->nframes * sizeof(mori_frame));
-            s->nframes += e->tb->nframes;
-            idx = ++s->n;
-            if (mori_ptrmap_put(rt, &groups, e->tb, (void *)idx) < 0)
-                goto fail;
-        }
-        snap_entry *se = &s->entries[idx - 1];
-        se->size += (uint64_t)((double)e->size * e->weight);
-        se->count += e->weight;
+    for (size_t i = 0; i < t->tbcount; i++) {
+        const mori_tb *tb = t->tbv[i];
+        if (tb->count_fp == 0)
+            continue;
+        snap_entry *se = &s->entries[s->n++];
+        se->first = (uint32_t)s->nframes;
+        se->nframes = tb->nframes;
+        se->size = tb->size;
+        se->count = (double)tb->count_fp / MORI_TRACE_ONE;
+        memcpy(&s->frames[s->nframes], tb->frames, tb->nframes * sizeof(mori_frame));
+        s->nframes += tb->nframes;
     }
     /* an embedder frame's file name points into the tracer: the snapshot
      * keeps its own copy, a str object held in the frame's file field */
@@ -109,8 +100,13 @@ mor_obj *mor_trace_snapshot(mor_rt *rt)
         if (s->frames[i].ip == 0 && s->frames[i].file != NULL) {
             mor_obj *f = mor_str(rt, s->frames[i].file);
             s->frames[i].file = (const char *)(void *)f;
-            if (f == NULL)
+            if (f == NULL) {
+                /* the frames not converted yet must not look like str objects */
+                for (size_t k = i + 1; k < s->nframes; k++)
+                    if (s->frames[k].ip == 0)
+                        s->frames[k].file = NULL;
                 goto fail;
+            }
         }
     }
     result = &s->head;
@@ -119,7 +115,6 @@ fail:
     if (s != NULL)
         mor_decref(rt, &s->head);
 out:
-    mori_ptrmap_free(rt, &groups);
     t->tracing = true;
     return result;
 }
@@ -189,7 +184,7 @@ mor_obj *mor_snapshot_filter(mor_rt *rt, mor_obj *snap, const char *pattern, boo
     return &r->head;
 }
 
-/* ---- statistics ----------------------------------------------------------------------------------- */
+/* ---- statistics ------------------------------------------------------------------------------ */
 
 typedef enum stat_key { KEY_LINENO, KEY_FILENAME, KEY_TRACEBACK } stat_key;
 
@@ -395,7 +390,7 @@ mor_obj *mor_snapshot_compare(mor_rt *rt, mor_obj *newer, mor_obj *older, const 
     return r;
 }
 
-/* ---- formatting (tracemalloc's _format_size) ----------------------------------------------------- */
+/* ---- formatting (tracemalloc's _format_size) ------------------------------------------------- */
 
 static void stat_format_size(mori_sb *sb, double size, bool sign)
 {

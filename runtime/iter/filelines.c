@@ -1,11 +1,11 @@
 /* runtime/iter/filelines.c: mor_file_lines, a generator reading a text file
- * one line at a time through a fixed 64 KiB buffer (plus a line buffer as long
+ * one line at a time through a fixed 32 KiB buffer (plus a line buffer as long
  * as the longest line): memory does not grow with the file. */
 #include <errno.h>
 
 #include "iter.h"
 
-#define LINES_CHUNK 65536
+#define LINES_CHUNK 32768 /* with what is in flight, under the 64 KiB a pipeline may grow */
 
 typedef struct lines_state {
     FILE *f;

@@ -139,7 +139,7 @@ void *mori_mem_realloc(mor_rt *rt, void *p, size_t old_n, size_t new_n, mori_mem
     mori_mem_count_free(&rt->mem, old_n);
     mori_mem_count_alloc(&rt->mem, new_n);
     if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE)) {
-        mori_trace_free(rt, p);
+        mori_trace_free(rt, p, old_n);
         mori_trace_alloc(rt, np, new_n);
     }
     return np;
@@ -167,7 +167,7 @@ void *mori_mem_grow(mor_rt *rt, void *p, size_t old_n, size_t new_n, mori_mem_ki
     mori_mem_count_free(&rt->mem, old_n);
     mori_mem_count_alloc(&rt->mem, new_n);
     if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE)) {
-        mori_trace_free(rt, old);
+        mori_trace_free(rt, old, old_n);
         mori_trace_alloc(rt, p, new_n);
     }
     return p;
@@ -178,7 +178,7 @@ void mori_mem_free(mor_rt *rt, void *p, size_t n, mori_mem_kind kind)
     if (p == NULL)
         return;
     if (MOR_UNLIKELY(rt->mem.slow & MORI_MEM_SLOW_TRACE))
-        mori_trace_free(rt, p);
+        mori_trace_free(rt, p, n);
     mori_mem_count_free(&rt->mem, n);
     mori_backend_free(rt->mem.backend, p, kind);
 }

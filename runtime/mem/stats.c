@@ -49,7 +49,7 @@ void mor_alloc_get_stats(mor_rt *rt, mor_alloc_stats *out)
     out->total_reallocs = m->reallocs;
     out->failed_allocs = m->failed;
     out->emergency_collections = m->emergencies;
-    out->live_objects = m->live_objects;
+    out->live_objects = mori_backend_counts_frees() ? m->live_objects : 0;
     for (unsigned i = 0; i < MOR_ALLOC_POOLS; i++)
         out->pools[i].name = pool_names[i];
     stats_add_pool(&out->pools[0], &m->pools[MORI_POOL_FLOAT]);

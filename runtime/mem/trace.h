@@ -20,18 +20,33 @@ typedef struct mori_frame {
     int32_t line;
 } mori_frame;
 
+/* An interned traceback, and what the live traced blocks allocated there add
+ * up to (per-site aggregation: a snapshot reads these, not every block). */
 typedef struct mori_tb {
     uint64_t hash;
+    uint64_t size;     /* bytes; each sample scaled by its weight when sampling */
+    uint64_t count_fp; /* blocks, in units of 1/MORI_TRACE_ONE (weights are fractional) */
+    uint32_t id;       /* index in the tracer's tbv */
     uint32_t nframes;
     mori_frame frames[]; /* most recent first */
 } mori_tb;
 
-typedef struct mori_trace_ent {
-    uintptr_t ptr; /* 0: empty slot */
-    uint64_t size;
-    mori_tb *tb;
-    double weight; /* allocations this trace stands for (1 unless sampling) */
-} mori_trace_ent;
+#define MORI_TRACE_ONE 65536u
+
+/* The traced blocks are kept by 4 KiB window of addresses: a directory maps
+ * a window to its chunk, a small open-addressing table of the window's
+ * blocks whose home slot grows with the offset in the window. Blocks that
+ * are allocated (or freed) one after another are mostly neighbours in
+ * memory, so their traces are neighbours too: the tracer's accesses stay
+ * in the cache where a table hashed on the whole address misses on each. */
+typedef struct mori_trace_chunk mori_trace_chunk;
+
+typedef struct mori_trace_dirent {
+    uintptr_t window; /* address >> 12; 0: empty (the first page is never mapped) */
+    mori_trace_chunk *chunk;
+} mori_trace_dirent;
+
+#define MORI_TRACE_WCACHE 64 /* recently used windows, direct-mapped (hashed) */
 
 typedef struct mori_profile_mark {
     const char *file, *func; /* string literals of the caller (__FILE__, __func__) */
@@ -48,12 +63,17 @@ typedef struct mori_tracer {
     uint64_t sample_bytes;
     int64_t sample_left;
     uint64_t rng;
-    /* traces: open addressing on the block address, backward-shift deletion */
-    mori_trace_ent *traces;
-    size_t tmask, tcount;
-    /* interned tracebacks */
+    /* traces: the directory of windows (open addressing, backward-shift
+     * deletion), its cache, and the number of live traces */
+    mori_trace_dirent *dir;
+    size_t dirmask, dircount;
+    mori_trace_dirent wcache[MORI_TRACE_WCACHE];
+    size_t tcount;
+    /* interned tracebacks: a hash set, and by id (tbv[0 .. tbcount)) */
     mori_tb **tbs;
     size_t tbmask, tbcount;
+    mori_tb **tbv;
+    size_t tbvcap;
     /* a direct-mapped cache from a first frame to its one-frame traceback */
     struct {
         uintptr_t ip;
@@ -79,11 +99,10 @@ typedef struct mori_tracer {
 
 /* ---- "trace.c" ------------------------------------------------------------------------- */
 MOR_INTERNAL void mori_trace_alloc(mor_rt *rt, void *p, size_t n);
-MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p);
+/* n: the size the block was allocated (or last resized) with */
+MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p, size_t n);
 MOR_INTERNAL void mori_trace_fini(mor_rt *rt);
-/* The live trace of the block at p, or NULL (not traced, or freed). */
-MOR_INTERNAL const mori_trace_ent *mori_trace_find(const mori_tracer *t, const void *p);
-/* Iterate the live traces: *pos starts at 0; NULL at the end. */
-MOR_INTERNAL const mori_trace_ent *mori_trace_next(const mori_tracer *t, size_t *pos);
+/* The traceback of the live traced block at p, or NULL (not traced, freed). */
+MOR_INTERNAL const mori_tb *mori_trace_find(mori_tracer *t, const void *p);
 
 #endif

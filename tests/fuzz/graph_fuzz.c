@@ -315,11 +315,8 @@ static mor_obj *fz_fin_callback(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj
 /* Is node i's block still the one made under its tagged frame? */
 static bool fz_rt_alive(int i)
 {
-    const mori_trace_ent *e = mori_trace_find(fz_g.rt->tracer, mori_gc_head(fz_g.obj[i]));
-    if (e == NULL)
-        return false;
-    const mori_tb *tb = e->tb;
-    return tb->nframes > 0 && tb->frames[0].ip == 0 && strcmp(tb->frames[0].file, FZ_FRAME) == 0 &&
+    const mori_tb *tb = mori_trace_find(fz_g.rt->tracer, mori_gc_head(fz_g.obj[i]));
+    return tb != NULL && tb->nframes > 0 && tb->frames[0].ip == 0 && strcmp(tb->frames[0].file, FZ_FRAME) == 0 &&
            tb->frames[0].line == fz_g.line[i];
 }
 
