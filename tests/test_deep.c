@@ -187,6 +187,7 @@ static void run_chain(chain_kind kind, bool ring, int n)
 
 static void test_chains_refcount(void **state)
 {
+    T_NEEDS_RC("objects freed at their last decref, in threads the Boehm collector does not know");
     (void)state;
     for (int k = 0; k < CH_NKINDS; k++)
         run_chain((chain_kind)k, false, t_scale(1000000));
@@ -194,6 +195,7 @@ static void test_chains_refcount(void **state)
 
 static void test_chains_ring(void **state)
 {
+    T_NEEDS_RC("the cycle collector's count of what it found, in threads the Boehm collector does not know");
     (void)state;
     for (int k = 0; k < CH_NKINDS; k++)
         run_chain((chain_kind)k, true, t_scale(1000000));
@@ -277,8 +279,9 @@ static void test_self_referencing(void **state)
     mor_obj *objs[] = {l, d, k0, k1, dl, tl, t, o, s};
     for (size_t i = 0; i < sizeof(objs) / sizeof(*objs); i++)
         mor_decref(rt, objs[i]);
-    /* l, d, dl, t, tl and their (cyclic) copies; o and s */
-    assert_int_equal(mor_gc_collect(rt, -1), 2 * (1 + 2 + 2) + 2);
+    /* l, d, dl, t, tl and their (cyclic) copies; o and s (Boehm counts none) */
+    if (!T_BOEHM)
+        assert_int_equal(mor_gc_collect(rt, -1), 2 * (1 + 2 + 2) + 2);
     mor_decref(rt, cls);
 }
 
