@@ -5,7 +5,7 @@
 # is there.
 MOR_PKGS=(meson ninja-build pkg-config gcc libmimalloc-dev libgmp-dev libcmocka-dev
           libgc-dev libdw-dev)
-MOR_PKGS_CI=(clang valgrind gcovr graphviz)
+MOR_PKGS_CI=(clang libclang-rt-dev valgrind gcovr graphviz)  # libclang-rt: libFuzzer
 
 mor_missing_pkgs() {
     local p

@@ -1,6 +1,7 @@
 /* tests/test_weak.c: weakref.finalize, the weak dictionaries and the address
  * map behind the weak reference side table. Targets are native function
  * objects (weak-referenceable, hashable by identity). */
+#include "core/rt.h"
 #include "testutil.h"
 
 #include "core/ptrmap.h"
@@ -167,6 +168,39 @@ static void test_finalize_at_rt_free(void **state)
 }
 
 /* ---- weak value dictionaries ---------------------------------------------------------- */
+
+/* A collection that runs at the allocation of mor_finalize_peek's or
+ * mor_finalize_detach's tuple must not free the target they read (found by
+ * the graph fuzzer: the target was borrowed across that allocation). */
+static void test_finalize_info_during_collection(void **state)
+{
+    T_NEEDS_RC("a cycle collection forced at an allocation (rt->gc), which libmor-boehm replaces");
+    T_RT;
+    for (int detach = 0; detach < 2; detach++) {
+        mor_obj *log = mor_list(rt, 0);
+        mor_obj *fn = mor_func_new(rt, "record", record_call, log);
+        mor_obj *box = mor_list(rt, 0);
+        mor_obj *t = mor_func_new(rt, "target", noop, box);
+        assert_int_equal(mor_list_append(rt, box, t), 0); /* t -> box -> t */
+        mor_obj *f = mor_finalize(rt, t, fn, NULL);
+        mor_decref(rt, box);
+        mor_decref(rt, t); /* cyclic garbage now */
+        rt->gc.full_due = rt->gc.pending = true; /* collect at the next GC allocation */
+        mor_obj *info = detach ? mor_finalize_detach(rt, f) : mor_finalize_peek(rt, f);
+        assert_false(rt->gc.pending); /* the collection did run */
+        size_t n;
+        mor_obj *const *items = mor_seq_items(info, &n);
+        assert_true(items != NULL && n == 3 && items[0] == t); /* held, so it lived */
+        assert_int_equal(mor_len(rt, log), 0);
+        mor_decref(rt, info);
+        assert_int_equal(mor_gc_collect(rt, -1), 2);
+        assert_int_equal(mor_len(rt, log), detach ? 0 : 1);
+        assert_false(mor_finalize_alive(rt, f));
+        mor_decref(rt, f);
+        mor_decref(rt, fn);
+        mor_decref(rt, log);
+    }
+}
 
 static void test_weak_value_dict(void **state)
 {
@@ -433,6 +467,7 @@ int main(void)
         T_TEST(test_finalize_call_and_detach),
         T_TEST(test_finalize_error),
         cmocka_unit_test(test_finalize_at_rt_free),
+        T_TEST(test_finalize_info_during_collection),
         T_TEST(test_weak_value_dict),
         T_TEST(test_weak_value_dict_iteration),
         T_TEST(test_weak_key_dict),

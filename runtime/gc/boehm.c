@@ -77,6 +77,8 @@ static void boehm_enqueue(void *base, struct mori_boehm *home, boehm_kind kind,
         }
         if (home->n != 0)
             memcpy(q, home->queue, home->n * sizeof(*q));
+        if (home->queue != NULL)
+            GC_FREE(home->queue); /* a stale word must not keep its entries alive */
         home->queue = q;
         home->cap = cap;
     }

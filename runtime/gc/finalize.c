@@ -97,13 +97,18 @@ bool mor_finalize_alive(mor_rt *rt, mor_obj *f)
     return f->type == &mori_finalizer_type && fin_alive((mori_finalizer *)f);
 }
 
-/* (target, fn, args), or None when dead. */
+/* (target, fn, args), or None when dead. The weak reference's target is
+ * borrowed: it is held strongly while the tuple is made, since a collection
+ * can run at that allocation and could otherwise free it under us. */
 static mor_obj *fin_info(mor_rt *rt, mori_finalizer *f)
 {
     mor_obj *t = fin_alive(f) ? mori_weakref_target((mori_weakref *)f->ref) : NULL;
     if (t == NULL)
         return mor_newref(mor_none(rt));
-    return mor_tuple(rt, 3, t, f->fn, f->args);
+    mor_incref(t);
+    mor_obj *info = mor_tuple(rt, 3, t, f->fn, f->args);
+    mor_decref(rt, t);
+    return info;
 }
 
 mor_obj *mor_finalize_peek(mor_rt *rt, mor_obj *f)

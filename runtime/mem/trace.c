@@ -506,6 +506,17 @@ static void trace_remove(mori_tracer *t, uintptr_t p, size_t n)
     }
 }
 
+const mori_tb *mori_trace_find(mori_tracer *t, const void *p)
+{
+    if (t == NULL)
+        return NULL;
+    mori_trace_chunk *c = window_chunk(t, (uintptr_t)p >> TRACE_WSHIFT);
+    if (c == NULL)
+        return NULL;
+    uint32_t i = chunk_find(c, (uint32_t)((uintptr_t)p & TRACE_WMASK));
+    return c->slots[i].tb1 != 0 ? t->tbv[c->slots[i].tb1 - 1] : NULL;
+}
+
 /* Draw the bytes to the next sample: exponential with mean sample_bytes. */
 static void trace_next_gap(mori_tracer *t)
 {

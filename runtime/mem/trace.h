@@ -102,5 +102,7 @@ MOR_INTERNAL void mori_trace_alloc(mor_rt *rt, void *p, size_t n);
 /* n: the size the block was allocated (or last resized) with */
 MOR_INTERNAL void mori_trace_free(mor_rt *rt, void *p, size_t n);
 MOR_INTERNAL void mori_trace_fini(mor_rt *rt);
+/* The traceback of the live traced block at p, or NULL (not traced, freed). */
+MOR_INTERNAL const mori_tb *mori_trace_find(mori_tracer *t, const void *p);
 
 #endif

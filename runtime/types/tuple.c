@@ -223,18 +223,26 @@ static mor_obj *tuple_repr(mor_rt *rt, mor_obj *self)
 #define XXPRIME_2 14029467366897019727ULL
 #define XXPRIME_5 2870177450012600261ULL
 
+/* Nested tuples hash recursively: the depth counts toward the recursion
+ * limit, so a 100,000-deep nest raises RecursionError instead of
+ * overflowing the C stack. */
 static int tuple_hash(mor_rt *rt, mor_obj *self, int64_t *out)
 {
     mori_tuple *t = (mori_tuple *)self;
     uint64_t acc = XXPRIME_5;
+    if (mori_enter(rt, " while hashing a tuple") < 0)
+        return -1;
     for (int64_t i = 0; i < t->v.size; i++) {
         int64_t lane;
-        if (mor_hash(rt, t->items[i], &lane) < 0)
+        if (mor_hash(rt, t->items[i], &lane) < 0) {
+            mori_leave(rt);
             return -1;
+        }
         acc += (uint64_t)lane * XXPRIME_2;
         acc = (acc << 31) | (acc >> 33);
         acc *= XXPRIME_1;
     }
+    mori_leave(rt);
     acc += (uint64_t)t->v.size ^ (XXPRIME_5 ^ 3527539ULL);
     *out = (int64_t)acc;
     return 0;
