@@ -140,6 +140,7 @@ static inline mor_obj *mori_gc_adopt(mor_rt *rt, void *block, const mor_type *t)
     mor_obj *o = mori_gc_obj(h);
     mori_init_header(o, t);
     rt->mem.live_objects++;
+    rt->gc.objects++;
     mori_gc_count_alloc(rt);
     return o;
 }
@@ -149,8 +150,10 @@ static inline void *mori_gc_release(mor_rt *rt, mor_obj *o)
 {
     if (rt->gc.gens[0].count > 0)
         rt->gc.gens[0].count--;
-    if (!(o->flags & MORI_OF_STATIC))
+    if (!(o->flags & MORI_OF_STATIC)) {
         rt->mem.live_objects--;
+        rt->gc.objects--;
+    }
     return mori_gc_head(o);
 }
 

@@ -87,7 +87,8 @@ typedef struct mori_gc {
     bool full_due;             /* garbage an emergency collection left: a full
                                   collection at the next safe point */
     size_t long_lived_total;   /* survivors of the last full collection */
-    size_t long_lived_pending; /* survivors of gen-1 collections since */
+    size_t objects;            /* GC objects alive (tracked or not) */
+    size_t objects_at_full;    /* `objects` when the last full collection ended */
     unsigned debug;            /* MOR_GC_DEBUG_* */
     mor_obj *garbage;          /* list for SAVEALL, created on demand */
     mori_gc_genstats stats[MORI_GC_NGENS];
