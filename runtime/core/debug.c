@@ -261,9 +261,12 @@ static void debug_quarantine(mor_rt *rt, void *block, size_t n, mori_mem_kind ki
         debug_evict(rt);
     mori_quarantined *q = &qr->ring[qr->head];
     const mor_type *t = debug_obj_of(block, kind)->type;
-    /* bounded: the type's name is read at most this far */
-    snprintf(q->name, sizeof(q->name), "%.*s", (int)sizeof(q->name) - 1,
-             t != NULL && t->name != NULL ? t->name : "?");
+    /* bounded: the type's name is read at most this far (no snprintf: this
+     * runs at every free of a debug build) */
+    const char *name = t != NULL && t->name != NULL ? t->name : "?";
+    size_t len = strnlen(name, sizeof(q->name) - 1);
+    memcpy(q->name, name, len);
+    q->name[len] = '\0';
     q->block = block;
     q->pool = pool;
     q->size = (uint32_t)n;
