@@ -136,6 +136,15 @@ typedef struct probe {
 
 static probe t_sink_probe; /* for fixtures whose probe nobody reads */
 
+/* A test's probe has static storage: under libmor-boehm a generator the test
+ * dropped while suspended is finalized when Boehm finds it dead, at the latest
+ * in mor_rt_free after the test returned, and its cleanup then writes to the
+ * probe. Each test function has its own, so a late write touches no other
+ * test's counts. */
+#define T_PROBE(name) \
+    static probe name; \
+    name = (probe){0}
+
 /* count: yields 0 .. n-1 and returns "done"; raises ValueError instead of yielding
  * fail_at; its cleanup closes the FILE its creator may have put in f. */
 typedef struct count_state {
@@ -394,7 +403,7 @@ static void test_gen_size(void **state)
 static void test_gen_iterate(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 3);
     assert_int_equal(p.body_runs, 0); /* creating does not run the body */
     t_next_int(rt, g, 0);
@@ -521,7 +530,7 @@ static mor_obj *badyield_step(mor_rt *rt, mor_gen *g, mor_obj *sent)
 static void test_gen_failed_yield_expression(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = plain_new(rt, "bad", badyield_step, &p, NULL);
     t_next_int(rt, g, 1);
     assert_null(mor_next(rt, g));
@@ -547,7 +556,7 @@ static void gen_file_end(mor_rt *rt, end_way way)
     if (way == END_DROP_SUSPENDED || way == END_DROP_CREATED)
         T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a "
                    "collection)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 3);
     FILE *f = fopen("/dev/null", "rb");
     assert_non_null(f);
@@ -632,7 +641,7 @@ static void test_gen_cleanup_raises(void **state)
 {
     T_RT;
     for (int mode = 0; mode < 3; mode++) {
-        probe p = {0};
+        T_PROBE(p);
         mor_obj *g = plain_new(rt, "cr", cleanup_raise_step, &p, NULL);
         plain_of(g)->mode = mode == 1;
         t_next_int(rt, g, 1);
@@ -684,7 +693,7 @@ static void test_gen_yield_in_cleanup(void **state)
 {
     T_RT;
     /* resumed normally, the cleanup goes on after its yield */
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = plain_new(rt, "fy", finally_yield_step, &p, NULL);
     t_assert_iter(rt, mor_newref(g), "[1, 2]");
     assert_int_equal(p.cleanups, 1);
@@ -693,7 +702,7 @@ static void test_gen_yield_in_cleanup(void **state)
 
     /* closed at the body's yield: the cleanup yields, so close fails; resuming then
      * ends the cleanup and GeneratorExit comes out, as in CPython */
-    probe q = {0};
+    T_PROBE(q);
     g = plain_new(rt, "fy", finally_yield_step, &q, NULL);
     t_next_int(rt, g, 1);
     assert_int_equal(mor_gen_close(rt, g), -1);
@@ -707,7 +716,7 @@ static void test_gen_yield_in_cleanup(void **state)
     mor_decref(rt, g);
 
     /* a second close goes straight to the end: the cleanup is not run again */
-    probe r = {0};
+    T_PROBE(r);
     g = plain_new(rt, "fy", finally_yield_step, &r, NULL);
     t_next_int(rt, g, 1);
     assert_int_equal(mor_gen_close(rt, g), -1);
@@ -721,7 +730,7 @@ static void test_gen_yield_in_cleanup(void **state)
     /* dropped while suspended in its cleanup: finalized quietly */
     unraisable_log log = {0};
     mor_set_unraisable_hook(rt, log_unraisable, &log);
-    probe u = {0};
+    T_PROBE(u);
     g = plain_new(rt, "fy", finally_yield_step, &u, NULL);
     t_next_int(rt, g, 1);
     assert_int_equal(mor_gen_close(rt, g), -1);
@@ -782,7 +791,7 @@ static void test_hc45_reentrancy(void **state)
 {
     T_RT;
     for (int propagate = 0; propagate < 2; propagate++) {
-        probe p = {0};
+        T_PROBE(p);
         mor_obj *g = mor_gen_new(rt, "reenter", reenter_step, 0, sizeof(reenter_state));
         reenter_state *s = mor_gen_cstate((mor_gen *)g);
         s->p = &p;
@@ -814,7 +823,7 @@ static void test_hc45_reentrancy(void **state)
 static void test_hc46_send_to_new_generator(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 3);
     mor_obj *zero = mor_int(rt, 0);
     assert_null(mor_gen_send(rt, g, zero));
@@ -849,7 +858,7 @@ static mor_obj *return_tuple_step(mor_rt *rt, mor_gen *g, mor_obj *sent)
 static void test_hc47_exhaustion(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 5);
     count_of(g)->fail_at = 2;
     t_next_int(rt, g, 0);
@@ -922,7 +931,7 @@ static void test_hc48_pep479(void **state)
 {
     T_RT;
     for (int mode = 0; mode < 2; mode++) {
-        probe p = {0};
+        T_PROBE(p);
         mor_obj *inner = count_new(rt, NULL, 0);
         mor_obj *g = plain_new(rt, "pep479", stopiter_step, &p, inner);
         mor_decref(rt, inner);
@@ -941,7 +950,7 @@ static void test_hc48_pep479(void **state)
 static void test_hc49_close_created(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 3);
     assert_int_equal(mor_gen_close(rt, g), 0);
     assert_int_equal(mor_err_kind(rt), MOR_EXC_NONE);
@@ -958,7 +967,7 @@ static void test_hc49_close_created(void **state)
 static void test_hc50_close_suspended(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 3);
     t_next_int(rt, g, 0);
     assert_int_equal(mor_gen_close(rt, g), 0);
@@ -980,7 +989,7 @@ static void test_hc50_close_suspended(void **state)
     mor_decref(rt, g);
 
     /* GeneratorExit reaches the body (seen at a MOR_GEN_YIELD_CATCH), which lets it go */
-    probe q = {0};
+    T_PROBE(q);
     g = catch_new(rt, &q);
     t_next_int(rt, g, 0);
     assert_int_equal(mor_gen_close(rt, g), 0);
@@ -990,7 +999,7 @@ static void test_hc50_close_suspended(void **state)
 
     /* a body that catches GeneratorExit and returns a value: close returns 0 (the
      * value is dropped: mor_gen_close returns an int, like Python before 3.13) */
-    probe r = {0};
+    T_PROBE(r);
     g = plain_new(rt, "fie", fie_step, &r, NULL);
     plain_of(g)->mode = 1;
     t_next_int(rt, g, 1);
@@ -1006,7 +1015,7 @@ static void test_hc50_close_suspended(void **state)
 static void test_hc51_ignored_generator_exit(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = plain_new(rt, "ignore", ignore_step, &p, NULL);
     t_next_int(rt, g, 1);
     assert_int_equal(mor_gen_close(rt, g), -1);
@@ -1029,7 +1038,7 @@ static void test_hc51_ignored_generator_exit(void **state)
 static void test_hc52_close_raises(void **state)
 {
     T_RT;
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = plain_new(rt, "fie", fie_step, &p, NULL);
     t_next_int(rt, g, 1);
     assert_int_equal(mor_gen_close(rt, g), -1);
@@ -1049,7 +1058,7 @@ static void test_hc53_throw(void **state)
     mor_obj *kerr = mor_exc_new(rt, MOR_EXC_KEY, "'k'");
 
     /* CREATED: raised without running the body; then closed (its cleanup ran) */
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = catch_new(rt, &p);
     assert_null(mor_gen_throw(rt, g, verr));
     t_expect_exc(rt, MOR_EXC_VALUE, "thrown in");
@@ -1064,7 +1073,7 @@ static void test_hc53_throw(void **state)
     mor_decref(rt, g);
 
     /* SUSPENDED, handled by the body: throw returns the next yielded value */
-    probe q = {0};
+    T_PROBE(q);
     g = catch_new(rt, &q);
     t_next_int(rt, g, 0);
     t_next_int(rt, g, 1);
@@ -1085,7 +1094,7 @@ static void test_hc53_throw(void **state)
     mor_decref(rt, g);
 
     /* at a plain MOR_GEN_YIELD nothing handles it */
-    probe r = {0};
+    T_PROBE(r);
     g = count_new(rt, &r, 10);
     t_next_int(rt, g, 0);
     assert_null(mor_gen_throw(rt, g, verr));
@@ -1095,7 +1104,7 @@ static void test_hc53_throw(void **state)
     mor_decref(rt, g);
 
     /* handled, then the body returns: StopIteration with the value */
-    probe s = {0};
+    T_PROBE(s);
     g = plain_new(rt, "fie", fie_step, &s, NULL);
     plain_of(g)->mode = 1;
     t_next_int(rt, g, 1);
@@ -1136,7 +1145,7 @@ static void test_hc54_finalize_at_refcount_death(void **state)
 {
     T_RT;
     T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = catch_new(rt, &p);
     t_next_int(rt, g, 0);
     t_next_int(rt, g, 1);
@@ -1147,7 +1156,7 @@ static void test_hc54_finalize_at_refcount_death(void **state)
     assert_int_equal(mor_err_kind(rt), MOR_EXC_NONE);
 
     /* a pending exception of the caller survives the finalization */
-    probe q = {0};
+    T_PROBE(q);
     g = count_new(rt, &q, 3);
     t_next_int(rt, g, 0);
     mor_raise(rt, MOR_EXC_INDEX, "pending");
@@ -1163,7 +1172,7 @@ static void test_hc55_ill_behaved_at_death(void **state)
     T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
     unraisable_log log = {0};
     mor_set_unraisable_hook(rt, log_unraisable, &log);
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *fn = mor_func_new(rt, "held", fn_noop, NULL);
     mor_obj *wr = mor_weakref(rt, fn, NULL);
     mor_obj *g = plain_new(rt, "ignore", ignore_step, &p, fn);
@@ -1189,7 +1198,7 @@ static void test_hc55_ill_behaved_at_death(void **state)
     mor_decref(rt, wr);
 
     /* the same at a collection (the generator in a cycle) */
-    probe q = {0};
+    T_PROBE(q);
     mor_obj *l = mor_list(rt, 0);
     g = plain_new(rt, "ignore", ignore_step, &q, l);
     mor_list_append(rt, l, g);
@@ -1210,7 +1219,7 @@ static void test_hc56_self_cycle_collected(void **state)
 {
     T_RT;
     T_NEEDS_RC("g's address stays in this frame, so a conservative collector may keep it (test_boehm covers dropped generators)");
-    probe p = {0};
+    T_PROBE(p);
     for (int started = 0; started < 2; started++) {
         mor_obj *g = plain_new(rt, "holder", holder_step, &p, NULL);
         mor_gen_locals((mor_gen *)g)[0] = mor_newref(g);
@@ -1237,7 +1246,7 @@ static void test_hc56_self_cycle_collected(void **state)
     assert_int_equal(mor_rt_live_objects(rt), 0);
 
     /* a cycle through a list in a local */
-    probe q = {0};
+    T_PROBE(q);
     mor_obj *l = mor_list(rt, 0);
     mor_obj *g = plain_new(rt, "holder", holder_step, &q, l);
     mor_list_append(rt, l, g);
@@ -1257,7 +1266,7 @@ static void test_hc57_cleanup_escape(void **state)
 {
     T_RT;
     T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *escaped = NULL;
     mor_obj *fn = mor_func_new(rt, "local", fn_noop, NULL);
     mor_obj *g = plain_new(rt, "holder", holder_step, &p, fn);
@@ -1283,7 +1292,7 @@ static void test_hc57_cleanup_escape(void **state)
     mor_decref(rt, gw);
 
     /* (b) */
-    probe q = {0};
+    T_PROBE(q);
     escaped = NULL;
     g = plain_new(rt, "holder", holder_step, &q, NULL);
     plain_of(g)->escape = &escaped;
@@ -1305,7 +1314,7 @@ static void test_hc58_close_releases_locals(void **state)
 {
     T_RT;
     T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *fn = mor_func_new(rt, "local", fn_noop, NULL);
     mor_obj *wr = mor_weakref(rt, fn, NULL);
     mor_obj *g = plain_new(rt, "holder", holder_step, &p, fn);
@@ -1481,7 +1490,7 @@ static void test_hc59_delegation(void **state)
     mor_decref(rt, inner);
 
     /* delegation to a plain iterator (a list): its values, then result None */
-    probe lo = {0};
+    T_PROBE(lo);
     mor_obj *a = mor_str(rt, "a"), *b = mor_str(rt, "b");
     mor_obj *l = mor_list(rt, 2, a, b);
     mor_decref(rt, a);
@@ -1511,7 +1520,7 @@ static void test_hc59_delegation(void **state)
     mor_decref(rt, l);
 
     /* delegating to something not iterable fails at the yield from */
-    probe bo = {0};
+    T_PROBE(bo);
     mor_obj *n = mor_int(rt, 1000);
     g = plain_new(rt, "outer", outer_step, &bo, n);
     mor_decref(rt, n);
@@ -1661,7 +1670,7 @@ static void test_tool_map(void **state)
     t_assert_iter(rt, mor_map(rt, dbl, l), "[0, 2, 4, 6]");
     t_assert_iter(rt, mor_map(rt, dbl, mor_tuple(rt, 0)), "[]");
     /* over an infinite generator it is lazy */
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *inf = count_new(rt, &p, INT64_MAX);
     mor_obj *m = mor_map(rt, dbl, inf);
     t_next_int(rt, m, 0);
@@ -1740,7 +1749,7 @@ static void test_tool_islice(void **state)
 {
     T_RT;
     T_NEEDS_RC("an object freed or finalized at its last decref (Boehm finds it only at a collection)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *inf = count_new(rt, &p, INT64_MAX);
     t_assert_iter(rt, mor_islice(rt, inf, 5, 20, 3), "[5, 8, 11, 14, 17]");
     /* it pulled no more than it needed: 0..17 */
@@ -1863,7 +1872,7 @@ static void test_tool_cycle(void **state)
 {
     T_RT;
     T_NEEDS_RC("live-object counts (Boehm frees nothing one object at a time)");
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *dbl = mor_func_new(rt, "double", fn_double, NULL);
     mor_obj *g = plain_new(rt, "holder", holder_step, &p, NULL);
     mor_obj *m = mor_map(rt, dbl, g);
@@ -2107,7 +2116,7 @@ static void test_sum_errors(void **state)
     assert_null(mor_sum(rt, one, NULL));
     t_expect_exc(rt, MOR_EXC_TYPE, "not iterable");
     /* an error from the generator being summed propagates, the generator is closed */
-    probe p = {0};
+    T_PROBE(p);
     mor_obj *g = count_new(rt, &p, 10);
     count_of(g)->fail_at = 5;
     assert_null(mor_sum(rt, g, NULL));
@@ -2195,7 +2204,7 @@ static void test_any_all(void **state)
     mor_obj *s = mor_str(rt, "xyz");
     assert_int_equal(mor_all(rt, s), 1);
     /* errors */
-    probe p = {0};
+    T_PROBE(p);
     g = count_new(rt, &p, 10);
     count_of(g)->fail_at = 0;
     assert_int_equal(mor_any(rt, g), -1);
