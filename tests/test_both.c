@@ -14,14 +14,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-/* Overwrite the stack below the caller, where dead helper frames left
- * addresses behind. */
-static __attribute__((noinline)) void t_scrub_stack(void)
-{
-    volatile char junk[16384];
-    memset((char *)junk, 0, sizeof(junk));
-}
-
 /* Collect until nothing more dies (at most 4 rounds), scrubbing first. */
 static void t_collect(mor_rt *rt)
 {

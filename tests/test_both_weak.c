@@ -14,7 +14,9 @@
  * automatic collections (those an allocation triggers, between two of mor's
  * safe points): under refcounting there is none. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -29,18 +31,6 @@
 #endif
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-/* Overwrite the stack below the caller, where dead helper frames left
- * addresses behind. Through a volatile pointer: a memset of a local array that
- * is never read is a dead store, which the compiler deletes (and then the
- * whole call). */
-static __attribute__((noinline)) void t_scrub_stack(void)
-{
-    char junk[65536];
-    volatile char *p = junk;
-    for (size_t i = 0; i < sizeof(junk); i++)
-        p[i] = 0;
-}
 
 /* Collect until nothing more dies (4 rounds: what only the runtime's weak
  * tables name leaves them at the second collection under Boehm), scrubbing
@@ -819,20 +809,51 @@ static void *make_runtime_and_wait_thread(void *arg)
 }
 
 /* libmor's mimalloc backend gives each runtime mimalloc heaps of the thread
- * that made it, and mimalloc heaps may only be used (destroyed included) by
- * their own thread, and are deleted when it exits: mor_rt_free from another
- * thread segfaults in mi_heap_destroy once the maker has exited (and touches
- * the maker's heap lists while it runs). Reported; skipped there until the
- * runtime either supports it or documents it as misuse. */
-static bool t_skip_foreign_free(mor_rt *rt)
+ * that made it, which only that thread may use or destroy: there mor_rt_free
+ * from another thread is a fatal error that says so (core.h). */
+static bool t_foreign_free_is_fatal(mor_rt *rt)
 {
     mor_alloc_stats st;
     mor_alloc_get_stats(rt, &st);
-    if (strcmp(st.backend, "mimalloc") != 0)
-        return false;
-    print_message("skipped: with the mimalloc backend, mor_rt_free from a thread other than the "
-                  "runtime's maker crashes (mi_heap_destroy of another thread's heaps)\n");
-    return true;
+    return strcmp(st.backend, "mimalloc") == 0;
+}
+
+/* In a child: a worker makes a runtime and exits, the main thread frees it;
+ * the child must abort with mor_fatal's message. */
+static void t_expect_foreign_free_fatal(void)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        rt_job job = {0};
+        pthread_t th;
+        if (pthread_create(&th, NULL, make_runtime_thread, &job) != 0 ||
+            pthread_join(th, NULL) != 0 || !job.made)
+            _exit(3);
+        mor_rt_free(job.rt);
+        _exit(0);
+    }
+    close(fds[1]);
+    char out[4096];
+    size_t len = 0;
+    ssize_t got;
+    while (len < sizeof(out) - 1 && (got = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+        len += (size_t)got;
+    out[len] = '\0';
+    close(fds[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+        strstr(out, "must be freed by the thread that made it") == NULL)
+        fail_msg("expected mor_rt_free from another thread to abort naming the rule; the child "
+                 "%s %d and said:\n%s", WIFSIGNALED(status) ? "died of signal" : "exited with",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), out);
 }
 
 /* Main's runtime still works after main freed another thread's runtime. */
@@ -854,8 +875,10 @@ static void t_main_still_works(mor_rt *rt)
 static void test_runtime_freed_by_other_thread(void **state)
 {
     T_RT;
-    if (t_skip_foreign_free(rt))
-        skip();
+    if (t_foreign_free_is_fatal(rt)) {
+        t_expect_foreign_free_fatal();
+        return;
+    }
     rt_job job = {0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, make_runtime_thread, &job), 0);
@@ -869,7 +892,7 @@ static void test_runtime_freed_by_other_thread(void **state)
 static void test_runtime_freed_while_maker_runs(void **state)
 {
     T_RT;
-    if (t_skip_foreign_free(rt))
+    if (t_foreign_free_is_fatal(rt)) /* the rule is checked by the test above */
         skip();
     rt_job job = {0};
     pthread_t th;

@@ -133,4 +133,16 @@ static inline void t_assert_repr_at(mor_rt *rt, mor_obj *o, const char *want, co
     mor_decref(rt, r);
 }
 
+/* Overwrite the stack below the caller, where dead helper frames left
+ * addresses behind. Through a volatile pointer: a memset of a local array that
+ * is never read is a dead store, which the compiler deletes (and then the
+ * whole call). */
+static __attribute__((noinline, unused)) void t_scrub_stack(void)
+{
+    char junk[65536];
+    volatile char *p = junk;
+    for (size_t i = 0; i < sizeof(junk); i++)
+        p[i] = 0;
+}
+
 #endif

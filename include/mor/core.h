@@ -218,7 +218,11 @@ MOR_API void mor_config_init(mor_config *cfg);
  * 2^24 values or more, recursion_limit 0, a leaks value that is no mode. */
 MOR_API mor_rt *mor_rt_new(const mor_config *cfg);
 /* Runs a last full collection, reports objects still alive (per cfg.leaks),
- * finalizes and frees every object, then the runtime. rt NULL: nothing. */
+ * finalizes and frees every object, then the runtime. rt NULL: nothing. With
+ * the default mimalloc allocator it must be called by the thread that made
+ * the runtime, before that thread exits (mimalloc's heaps are per thread):
+ * from another thread it is a fatal error, named. With the malloc allocator
+ * and under mor-boehm any thread may free it. */
 MOR_API void mor_rt_free(mor_rt *rt);
 /* Number of objects alive in the runtime, the runtime's own immortal
  * singletons excluded: 0 once everything the program made was released.

@@ -148,6 +148,10 @@ void mor_rt_free(mor_rt *rt)
 {
     if (rt == NULL)
         return;
+    if (!mori_backend_is_owner(rt->mem.backend))
+        mor_fatal(NULL, "mor_rt_free: the runtime at %p was made by another thread; with the "
+                  "%s allocator a runtime must be freed by the thread that made it",
+                  (void *)rt, mori_backend_name());
     mor_err_clear(rt);
     mor_gc_trace_stop(rt); /* close the timeline's JSON */
     rt->mem.fail_countdown = 0; /* no injected failures during shutdown */

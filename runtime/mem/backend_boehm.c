@@ -150,3 +150,10 @@ bool mori_backend_heap_stats(mori_backend *b, uint64_t *live, uint64_t *heap)
     *live = *heap - GC_get_free_bytes();
     return true;
 }
+
+/* Any thread may free a runtime made with this backend. */
+bool mori_backend_is_owner(mori_backend *b)
+{
+    (void)b;
+    return true;
+}

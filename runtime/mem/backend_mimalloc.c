@@ -4,6 +4,7 @@
  * for the leak report. A heap is used only by the thread that made it, which
  * matches mor's one-runtime-one-thread rule. */
 #include <mimalloc.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ typedef struct mapset {
 
 struct mori_backend {
     mi_heap_t *heaps[NHEAPS];
+    pthread_t owner; /* the thread whose heaps these are */
     mapset mapped;
     size_t pagesize;
 };
@@ -197,6 +199,7 @@ mori_backend *mori_backend_new(void)
         return NULL;
     long ps = sysconf(_SC_PAGESIZE);
     b->pagesize = ps > 0 ? (size_t)ps : 4096;
+    b->owner = pthread_self();
     for (int i = 0; i < NHEAPS; i++) {
         b->heaps[i] = mi_heap_new();
         if (b->heaps[i] == NULL) {
@@ -206,6 +209,11 @@ mori_backend *mori_backend_new(void)
     }
     return b;
 }
+
+/* mimalloc heaps are thread-local: only their thread may allocate from or
+ * destroy them (mi_heap_destroy from another thread crashes, or loops at the
+ * owner's exit). */
+bool mori_backend_is_owner(mori_backend *b) { return pthread_equal(b->owner, pthread_self()); }
 
 void mori_backend_destroy(mori_backend *b)
 {

@@ -41,6 +41,9 @@ MOR_INTERNAL void mori_backend_root_free(void *p);
  * False under a tracing collector, where the funnel's live counts (objects,
  * bytes) mean nothing and the backend's heap figures are used instead. */
 MOR_INTERNAL bool mori_backend_counts_frees(void);
+/* May the calling thread free the runtime whose backend this is? (mimalloc:
+ * only the thread that made it; malloc and Boehm: any thread.) */
+MOR_INTERNAL bool mori_backend_is_owner(mori_backend *b);
 /* Heap figures of a tracing backend (live and total heap bytes); false if
  * the funnel's own counts are the truth. */
 MOR_INTERNAL bool mori_backend_heap_stats(mori_backend *b, uint64_t *live, uint64_t *heap);
