@@ -14,10 +14,7 @@
  * automatic collections (those an allocation triggers, between two of mor's
  * safe points): under refcounting there is none. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "testutil.h"
 
@@ -623,23 +620,6 @@ static void test_weak_dict_iterator_dropped(void **state)
 
 /* ---- 6. gc callbacks that raise or collect -------------------------------------------------- */
 
-typedef struct unraisable_log {
-    int n;
-    mor_exc kind;
-    char msg[128];
-    char where[64];
-} unraisable_log;
-
-static void log_unraisable(mor_rt *rt, mor_obj *exc, const char *where, void *ud)
-{
-    (void)rt;
-    unraisable_log *log = ud;
-    log->n++;
-    log->kind = mor_exc_kind(exc);
-    snprintf(log->msg, sizeof(log->msg), "%s", mor_exc_message(exc));
-    snprintf(log->where, sizeof(log->where), "%s", where ? where : "");
-}
-
 typedef struct cb_probe {
     int calls;
 } cb_probe;
@@ -818,42 +798,30 @@ static bool t_foreign_free_is_fatal(mor_rt *rt)
     return strcmp(st.backend, "mimalloc") == 0;
 }
 
-/* In a child: a worker makes a runtime and exits, the main thread frees it;
- * the child must abort with mor_fatal's message. */
+/* The body of a child: a worker makes a runtime and exits, the main thread
+ * frees it. */
+static void foreign_free_child(void *arg)
+{
+    (void)arg;
+    rt_job job = {0};
+    pthread_t th;
+    if (pthread_create(&th, NULL, make_runtime_thread, &job) != 0 ||
+        pthread_join(th, NULL) != 0 || !job.made)
+        _exit(3);
+    mor_rt_free(job.rt);
+}
+
+/* The child must abort with mor_fatal's message. */
 static void t_expect_foreign_free_fatal(void)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        rt_job job = {0};
-        pthread_t th;
-        if (pthread_create(&th, NULL, make_runtime_thread, &job) != 0 ||
-            pthread_join(th, NULL) != 0 || !job.made)
-            _exit(3);
-        mor_rt_free(job.rt);
-        _exit(0);
-    }
-    close(fds[1]);
-    char out[4096];
-    size_t len = 0;
-    ssize_t got;
-    while (len < sizeof(out) - 1 && (got = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-        len += (size_t)got;
-    out[len] = '\0';
-    close(fds[0]);
     int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char *out = t_run_child(foreign_free_child, NULL, &status);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
         strstr(out, "must be freed by the thread that made it") == NULL)
         fail_msg("expected mor_rt_free from another thread to abort naming the rule; the child "
                  "%s %d and said:\n%s", WIFSIGNALED(status) ? "died of signal" : "exited with",
                  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), out);
+    free(out);
 }
 
 /* Main's runtime still works after main freed another thread's runtime. */

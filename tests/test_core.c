@@ -142,31 +142,16 @@ static void test_message_lossy(void **state)
     mor_err_clear(rt);
 }
 
-typedef struct unraisable_log {
-    int calls;
-    mor_exc kind;
-    char where[64];
-} unraisable_log;
-
-static void record_unraisable(mor_rt *rt, mor_obj *exc, const char *where, void *ud)
-{
-    (void)rt;
-    unraisable_log *log = ud;
-    log->calls++;
-    log->kind = mor_exc_kind(exc);
-    snprintf(log->where, sizeof(log->where), "%s", where);
-}
-
 static void test_unraisable_hook(void **state)
 {
     T_RT;
     unraisable_log log = {0};
-    mor_set_unraisable_hook(rt, record_unraisable, &log);
+    mor_set_unraisable_hook(rt, log_unraisable, &log);
     mor_err_write_unraisable(rt, "nothing"); /* nothing pending: not called */
-    assert_int_equal(log.calls, 0);
+    assert_int_equal(log.n, 0);
     mor_raise(rt, MOR_EXC_RUNTIME, "oops");
     mor_err_write_unraisable(rt, "a test");
-    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.n, 1);
     assert_int_equal(log.kind, MOR_EXC_RUNTIME);
     assert_string_equal(log.where, "a test");
     assert_int_equal(mor_err_kind(rt), MOR_EXC_NONE);

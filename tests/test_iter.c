@@ -658,24 +658,6 @@ static void test_gen_cleanup_raises(void **state)
     }
 }
 
-/* An unraisable hook that remembers the last report. */
-typedef struct unraisable_log {
-    int n;
-    mor_exc kind;
-    char msg[128];
-    char where[64];
-} unraisable_log;
-
-static void log_unraisable(mor_rt *rt, mor_obj *exc, const char *where, void *ud)
-{
-    (void)rt;
-    unraisable_log *log = ud;
-    log->n++;
-    log->kind = mor_exc_kind(exc);
-    snprintf(log->msg, sizeof(log->msg), "%s", mor_exc_message(exc));
-    snprintf(log->where, sizeof(log->where), "%s", where ? where : "");
-}
-
 /* A yield inside the cleanup section (Python's `finally: yield 2`). */
 static mor_obj *finally_yield_step(mor_rt *rt, mor_gen *g, mor_obj *sent)
 {

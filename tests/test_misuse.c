@@ -5,9 +5,7 @@
  *    builds with debug_level >= 1: core/debug.h);
  *  - a traverse reporting more references than the refcount ("refcount is
  *    too small", hard case 17), found by the collector in every build. */
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "testutil.h"
 
@@ -23,55 +21,22 @@ static void say_at(const mor_obj *o)
     fflush(stderr);
 }
 
-/* In a coverage build (MOR_COVERAGE), a child that aborts writes its counts
- * first, so that the fatal paths it ran count as covered. */
-#ifdef MOR_COVERAGE
-extern void __gcov_dump(void);
-#endif
-
-static void child_on_abort(int sig)
+/* The body of a child: a fresh runtime that ignores leaks, given to the case. */
+static void misuse_child(void *arg)
 {
-#ifdef MOR_COVERAGE
-    __gcov_dump();
-#endif
-    signal(sig, SIG_DFL);
-    raise(sig);
+    misuse_fn fn = *(misuse_fn *)arg;
+    mor_config c;
+    mor_config_init(&c);
+    c.leaks = MOR_LEAKS_IGNORE;
+    mor_rt *rt = mor_rt_new(&c);
+    fn(rt);
+    fprintf(stderr, "misuse went unnoticed\n");
 }
 
 /* Run fn in a child; return its stderr (malloc'd) and how it ended. */
 static char *run_child(misuse_fn fn, int *status)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        signal(SIGABRT, child_on_abort);
-        mor_config c;
-        mor_config_init(&c);
-        c.leaks = MOR_LEAKS_IGNORE;
-        mor_rt *rt = mor_rt_new(&c);
-        fn(rt);
-        fprintf(stderr, "misuse went unnoticed\n");
-        _exit(0);
-    }
-    close(fds[1]);
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    ssize_t got;
-    while ((got = read(fds[0], out + len, cap - len - 1)) > 0) {
-        len += (size_t)got;
-        if (cap - len < 512)
-            out = realloc(out, cap *= 2);
-    }
-    out[len] = '\0';
-    close(fds[0]);
-    assert_int_equal(waitpid(pid, status, 0), pid);
-    return out;
+    return t_run_child(misuse_child, &fn, status);
 }
 
 /* The child aborted with mor_fatal's message containing `what` and the

@@ -6,11 +6,14 @@
 #define MOR_TESTUTIL_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -143,6 +146,77 @@ static __attribute__((noinline, unused)) void t_scrub_stack(void)
     volatile char *p = junk;
     for (size_t i = 0; i < sizeof(junk); i++)
         p[i] = 0;
+}
+
+/* An unraisable hook that remembers the last report. */
+typedef struct unraisable_log {
+    int n;
+    mor_exc kind;
+    char msg[128];
+    char where[64];
+} unraisable_log;
+
+static __attribute__((unused)) void log_unraisable(mor_rt *rt, mor_obj *exc, const char *where, void *ud)
+{
+    (void)rt;
+    unraisable_log *log = ud;
+    log->n++;
+    log->kind = mor_exc_kind(exc);
+    snprintf(log->msg, sizeof(log->msg), "%s", mor_exc_message(exc));
+    snprintf(log->where, sizeof(log->where), "%s", where ? where : "");
+}
+
+/* ---- a forked child whose stderr comes back -------------------------------------------- */
+
+/* In a coverage build (MOR_COVERAGE), a child that aborts writes its counts
+ * first, so that the fatal paths it ran count as covered. */
+#ifdef MOR_COVERAGE
+extern void __gcov_dump(void);
+#endif
+
+static __attribute__((unused)) void t_child_on_abort(int sig)
+{
+#ifdef MOR_COVERAGE
+    __gcov_dump();
+#endif
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Run body(arg) in a forked child that then exits with 0; return what it
+ * wrote to stderr (malloc'd, for free) and, in *status, how it ended
+ * (waitpid's status: WIFSIGNALED for an abort). */
+static __attribute__((unused)) char *t_run_child(void (*body)(void *), void *arg, int *status)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        signal(SIGABRT, t_child_on_abort);
+        body(arg);
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    ssize_t got;
+    while ((got = read(fds[0], out + len, cap - len - 1)) > 0) {
+        len += (size_t)got;
+        if (cap - len < 512) {
+            out = realloc(out, cap *= 2);
+            assert_non_null(out);
+        }
+    }
+    out[len] = '\0';
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, status, 0), pid);
+    return out;
 }
 
 #endif

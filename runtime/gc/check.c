@@ -148,18 +148,6 @@ static int check_visit(mor_obj *ref, void *arg)
     return 0;
 }
 
-static void check_weakref_chunk(mor_rt *rt, check_ctx *c, const mori_ptrmap *m,
-                                const mori_ptrchunk *ch);
-
-/* The weak reference side table: target -> newest reference -> older ones. */
-static void check_weakrefs(mor_rt *rt, check_ctx *c)
-{
-    const mori_ptrmap *m = &rt->weakrefs;
-    for (size_t d = 0; m->dir != NULL && d <= m->dir_mask; d++)
-        if (m->dir[d].no != 0)
-            check_weakref_chunk(rt, c, m, m->dir[d].chunk);
-}
-
 /* One chunk table of the side table. */
 static void check_weakref_chunk(mor_rt *rt, check_ctx *c, const mori_ptrmap *m,
                                 const mori_ptrchunk *ch)
@@ -194,6 +182,15 @@ static void check_weakref_chunk(mor_rt *rt, check_ctx *c, const mori_ptrmap *m,
                 check_problem(c, &w->head, "weak reference with refcount 0");
         }
     }
+}
+
+/* The weak reference side table: target -> newest reference -> older ones. */
+static void check_weakrefs(mor_rt *rt, check_ctx *c)
+{
+    const mori_ptrmap *m = &rt->weakrefs;
+    for (size_t d = 0; m->dir != NULL && d <= m->dir_mask; d++)
+        if (m->dir[d].no != 0)
+            check_weakref_chunk(rt, c, m, m->dir[d].chunk);
 }
 
 int mori_heap_check(mor_rt *rt)

@@ -51,7 +51,7 @@ mori_backend *mori_backend_new(void)
             return NULL;
         }
         backend_thread_ours = true;
-        (void)pthread_setspecific(backend_exit_key, b); /* any non-NULL value arms the destructor */
+        (void)pthread_setspecific(backend_exit_key, &backend_exit_key); /* non-NULL: arms it */
     }
     b->owner = pthread_self();
     backend_thread_runtimes++;
