@@ -14,6 +14,8 @@
 
 #include "mor.h"
 
+#include "bench_util.h"
+
 #ifdef HAVE_MIMALLOC
 #include <mimalloc.h>
 #define HAVE_MI 1
@@ -107,33 +109,6 @@ typedef struct bench_table {
     bench_result r[BENCH_MAX_RESULTS];
     size_t n;
 } bench_table;
-
-/* The clock every figure is read from: wall time by default; --cpu switches to the
- * process's CPU time, which a loaded machine (more runnable threads than CPUs) does not
- * inflate with the time the benchmark spends waiting for a CPU. */
-static clockid_t bench_clock = CLOCK_MONOTONIC;
-
-/* Which clock, and the machine's load when the table is printed (/proc/loadavg). */
-static void print_clock_and_load(void)
-{
-    char load[64] = "unknown";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f != NULL) {
-        if (fgets(load, sizeof(load), f) == NULL)
-            snprintf(load, sizeof(load), "unknown");
-        fclose(f);
-        load[strcspn(load, "\n")] = '\0';
-    }
-    printf("clock: %s; load average (1, 5, 15 min, runnable/total, last pid): %s\n",
-           bench_clock == CLOCK_MONOTONIC ? "wall time" : "process CPU time (--cpu)", load);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(bench_clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void bench_error(bench_ctx *c, const char *what)
 {
@@ -456,14 +431,6 @@ static uint64_t bench_list_append(bench_ctx *c, size_t ops)
     return total;
 }
 
-/* ---- measuring ------------------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static bench_result *table_add(bench_table *t, const char *name, const char *label,
                                const char *unit, const char *cpython)
 {
@@ -707,31 +674,6 @@ static int sample_sizes(bench_ctx *c, bench_sizes *s)
     for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
         mor_xdecref(rt, all[k]);
     return rc;
-}
-
-/* ---- reporting ------------------------------------------------------------------------- */
-
-static void machine_name(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    char line[256];
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "model name", 10) != 0)
-            continue;
-        char *p = strchr(line, ':');
-        if (p == NULL)
-            break;
-        p++;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        p[strcspn(p, "\n")] = '\0';
-        snprintf(buf, n, "%s", p);
-        break;
-    }
-    fclose(f);
 }
 
 /* A target: the result `name` must be at most `limit`. */

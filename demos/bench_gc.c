@@ -16,6 +16,8 @@
 
 #include "mor.h"
 
+#include "bench_util.h"
+
 #define BENCH_RUNS 5         /* timed runs (or fresh runtimes); the median is reported */
 #define BENCH_QUICK_DIV 100u /* --quick divides every object count by this */
 #define BENCH_YOUNG 700      /* young objects per generation-0 collection (part 3) */
@@ -48,23 +50,6 @@ static size_t nrows;
 static bench_check checks[BENCH_MAX_CHECKS];
 static size_t nchecks;
 static int cur_part; /* the part being measured, stamped on new rows */
-
-/* CLOCK_MONOTONIC, or with --cpu the thread's CPU time: on a loaded machine it leaves
- * out the time the benchmark waited for a CPU (not the cost of a shared cache). */
-static clockid_t bench_clock = CLOCK_MONOTONIC;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(bench_clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Sorts v[0..n) and returns its median (the upper one for an even n). */
 static double median_of(double *v, size_t n)

@@ -14,6 +14,8 @@
 
 #include "mor.h"
 
+#include "bench_util.h"
+
 #define BENCH_RUNS 5              /* timed runs; the median is reported */
 #define BENCH_SUM_N 10000000      /* sum(x*x for x in range(10**7)) */
 #define BENCH_PIPE_N 1000000      /* items through the pipeline */
@@ -27,33 +29,6 @@ static volatile int64_t bench_sink;
 static volatile int64_t bench_bound;
 /* --only: run only the benchmarks whose JSON name contains this */
 static const char *bench_only;
-
-/* The clock every figure is read from: wall time by default; --cpu switches to the
- * process's CPU time, which a loaded machine (more runnable threads than CPUs) does not
- * inflate with the time the benchmark spends waiting for a CPU. */
-static clockid_t bench_clock = CLOCK_MONOTONIC;
-
-/* Which clock, and the machine's load when the table is printed (/proc/loadavg). */
-static void print_clock_and_load(void)
-{
-    char load[64] = "unknown";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f != NULL) {
-        if (fgets(load, sizeof(load), f) == NULL)
-            snprintf(load, sizeof(load), "unknown");
-        fclose(f);
-        load[strcspn(load, "\n")] = '\0';
-    }
-    printf("clock: %s; load average (1, 5, 15 min, runnable/total, last pid): %s\n",
-           bench_clock == CLOCK_MONOTONIC ? "wall time" : "process CPU time (--cpu)", load);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(bench_clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the generators ------------------------------------------------------------------------ */
 
@@ -336,12 +311,6 @@ typedef struct table {
     size_t n;
 } table;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void add_row(table *t, const char *name, const char *label, const char *unit, double *vals,
                     const char *cpython)
 {
@@ -386,29 +355,6 @@ static const row *find_row(const table *t, const char *name)
         if (strcmp(t->r[i].name, name) == 0)
             return &t->r[i];
     return NULL;
-}
-
-static void machine_name(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    char line[256];
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "model name", 10) != 0)
-            continue;
-        char *p = strchr(line, ':');
-        if (p == NULL)
-            break;
-        p++;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        p[strcspn(p, "\n")] = '\0';
-        snprintf(buf, n, "%s", p);
-        break;
-    }
-    fclose(f);
 }
 
 static const char *backend_name(void)

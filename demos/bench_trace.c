@@ -18,6 +18,8 @@
 
 #include "mor.h"
 
+#include "bench_util.h"
+
 #define BENCH_ITEMS 250000u  /* dicts built (and dropped) per run; ~9 allocations each */
 #define BENCH_RUNS 5         /* timed runs per mode; the median is reported */
 #define BENCH_QUICK_DIV 100u /* --quick divides the items by this and runs once */
@@ -28,21 +30,6 @@
 #ifndef BENCH_TRACE_PY
 #define BENCH_TRACE_PY "trace_overhead.py"
 #endif
-
-/* CPU time of this thread: the machine is shared, and time spent waiting for a CPU
- * is no cost of tracing (time in the kernel, page faults included, is counted). */
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* ---- the modes ---------------------------------------------------------------------------- */
 
@@ -307,28 +294,6 @@ static bool run_python(bool quick)
     return pclose(p) == 0 && nrows > before;
 }
 
-static void machine_name(char *buf, size_t n)
-{
-    snprintf(buf, n, "?");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f == NULL)
-        return;
-    char line[256];
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "model name", 10) != 0)
-            continue;
-        char *p = strchr(line, ':');
-        if (p == NULL)
-            break;
-        for (p++; *p == ' ' || *p == '\t'; p++)
-            ;
-        p[strcspn(p, "\n")] = '\0';
-        snprintf(buf, n, "%s", p);
-        break;
-    }
-    fclose(f);
-}
-
 static void print_table(bool quick, uint32_t n, int runs, double allocs, int py)
 {
     char cpu[128];
@@ -410,6 +375,9 @@ static void print_table(bool quick, uint32_t n, int runs, double allocs, int py)
 
 int main(int argc, char **argv)
 {
+    /* CPU time of this thread: the machine is shared, and time spent waiting for a
+     * CPU is no cost of tracing (time in the kernel, page faults included, is counted) */
+    bench_clock = CLOCK_THREAD_CPUTIME_ID;
     bool json = false, quick = false, python = true;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
