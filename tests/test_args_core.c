@@ -447,17 +447,6 @@ static mor_obj *return_int(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *con
     return mor_int(rt, 5);
 }
 
-static mor_obj *deep_list(mor_rt *rt, int depth)
-{
-    mor_obj *l = mor_list(rt, 0);
-    for (int i = 0; i < depth; i++) {
-        mor_obj *outer = mor_list(rt, 0);
-        assert_int_equal(mor_list_append_steal(rt, outer, l), 0);
-        l = outer;
-    }
-    return l;
-}
-
 static void test_protocol_failing_slots(void **state)
 {
     T_RT;
@@ -477,7 +466,7 @@ static void test_protocol_failing_slots(void **state)
     mor_decref(rt, fn);
     mor_decref(rt, cls);
     /* eq and repr past the recursion limit */
-    mor_obj *a = deep_list(rt, 3000), *b = deep_list(rt, 3000);
+    mor_obj *a = t_deep_list(rt, 3000), *b = t_deep_list(rt, 3000);
     A_NEG(rt, mor_eq(rt, a, b), MOR_EXC_RECURSION, "recursion");
     A_NULL(rt, mor_repr(rt, a), MOR_EXC_RECURSION, "recursion");
     assert_int_equal(mor_eq(rt, a, a), 1); /* identity */

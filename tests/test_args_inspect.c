@@ -21,17 +21,6 @@ static mor_obj *noop(mor_rt *rt, mor_obj *data, size_t nargs, mor_obj *const *ar
     return mor_newref(mor_none(rt));
 }
 
-static mor_obj *deep_list(mor_rt *rt, int depth)
-{
-    mor_obj *l = mor_list(rt, 0);
-    for (int i = 0; i < depth; i++) {
-        mor_obj *outer = mor_list(rt, 0);
-        assert_int_equal(mor_list_append_steal(rt, outer, l), 0);
-        l = outer;
-    }
-    return l;
-}
-
 static void test_copy_bad(void **state)
 {
     T_RT;
@@ -54,7 +43,7 @@ static void test_copy_bad(void **state)
     assert_int_equal(mor_gc_collect(rt, -1), 0);
     assert_int_equal(mor_rt_live_objects(rt), live);
     /* too deep: RecursionError */
-    mor_obj *deep = deep_list(rt, 5000);
+    mor_obj *deep = t_deep_list(rt, 5000);
     A_NULL(rt, mor_deepcopy(rt, deep), MOR_EXC_RECURSION, "recursion");
     assert_true(mor_deep_sizeof(rt, deep) > 5000 * 32); /* iterative: fine */
     mor_decref(rt, deep);

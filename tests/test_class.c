@@ -1320,13 +1320,7 @@ static void test_deep_instance_chains(void **state)
     for (int k = 0; k < 4; k++) {
         chain_job job = {k & 1 ? MOR_CLASS_SLOTS : MOR_CLASS_DICT, k >= 2, t_scale(1000000), 0,
                          12345};
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        pthread_t th;
-        assert_int_equal(pthread_create(&th, &attr, chain_thread, &job), 0);
-        pthread_join(th, NULL);
-        pthread_attr_destroy(&attr);
+        t_run_small_stack(chain_thread, &job);
         assert_int_equal(job.live_after, 0);
         assert_int_equal(job.dels, job.finalizers ? 2 * job.n : 0);
     }

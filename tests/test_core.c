@@ -331,14 +331,8 @@ static void test_deep_chains_small_stack(void **state)
 {
     (void)state;
     for (int kind = 0; kind < 3; kind++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        pthread_t th;
         deep_job job = {kind, 12345};
-        assert_int_equal(pthread_create(&th, &attr, deep_chain_thread, &job), 0);
-        pthread_join(th, NULL);
-        pthread_attr_destroy(&attr);
+        t_run_small_stack(deep_chain_thread, &job);
         assert_int_equal(job.live_after, 0);
     }
 }

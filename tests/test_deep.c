@@ -168,13 +168,7 @@ static void *chain_thread(void *arg)
 static void run_chain(chain_kind kind, bool ring, int n)
 {
     chain_job job = {.kind = kind, .ring = ring, .n = n};
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, &attr, chain_thread, &job), 0);
-    pthread_join(th, NULL);
-    pthread_attr_destroy(&attr);
+    t_run_small_stack(chain_thread, &job);
     if (job.failed)
         fail_msg("%s chain: building failed", chain_names[kind]);
     assert_true(job.made >= n);

@@ -3225,14 +3225,8 @@ static void test_long_fin_chain_small_stack(void **state)
     T_NEEDS_RC("the cycle collector itself (its counts, order, generations), which libmor-boehm replaces");
     (void)state;
     for (int cyclic = 0; cyclic < 2; cyclic++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        pthread_t th;
         long_job job = {.cyclic = cyclic, .n = t_scale(100000)};
-        assert_int_equal(pthread_create(&th, &attr, long_chain_thread, &job), 0);
-        pthread_join(th, NULL);
-        pthread_attr_destroy(&attr);
+        t_run_small_stack(long_chain_thread, &job);
         assert_false(job.failed);
         assert_int_equal(job.fin_calls, job.n);
         assert_int_equal(job.deallocs, job.n);

@@ -5,6 +5,7 @@
 #ifndef MOR_TESTUTIL_H
 #define MOR_TESTUTIL_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -217,6 +218,31 @@ static __attribute__((unused)) char *t_run_child(void (*body)(void *), void *arg
     close(fds[0]);
     assert_int_equal(waitpid(pid, status, 0), pid);
     return out;
+}
+
+/* Run fn(arg) in a thread with a 256 KiB stack and wait for it: freeing deep
+ * structures there shows that nothing recurses without bound. */
+static __attribute__((unused)) void t_run_small_stack(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, &attr, fn, arg), 0);
+    pthread_join(th, NULL);
+    pthread_attr_destroy(&attr);
+}
+
+/* [[[...[]...]]], depth lists deep. */
+static __attribute__((unused)) mor_obj *t_deep_list(mor_rt *rt, int depth)
+{
+    mor_obj *l = mor_list(rt, 0);
+    for (int i = 0; i < depth; i++) {
+        mor_obj *outer = mor_list(rt, 0);
+        assert_int_equal(mor_list_append_steal(rt, outer, l), 0);
+        l = outer;
+    }
+    return l;
 }
 
 #endif
